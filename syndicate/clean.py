@@ -1,0 +1,65 @@
+"""Text hygiene shared by importers and renderers: XML-safe text, sanitised HTML, absolute links."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from urllib.parse import urljoin
+
+import lxml.html
+import nh3
+
+# Characters that XML 1.0 cannot carry: C0 controls but tab/newline/CR, surrogates, U+FFFE/U+FFFF.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote|div|pre)>|<br\s*/?>", re.IGNORECASE)
+_RELATIVE_REF = re.compile(r"""\b(?:href|src)\s*=\s*["']?(?![a-zA-Z][a-zA-Z0-9+.-]*:|#)""")
+
+# What a stranger's comment may contain: text formatting and links, nothing that runs.
+COMMENT_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "cite", "code", "del", "em", "i", "li", "ol",
+    "p", "pre", "q", "s", "strike", "strong", "sub", "sup", "u", "ul",
+}  # fmt: skip
+COMMENT_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "q": {"cite"}}
+SAFE_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def xml_safe(text: str) -> str:
+    """Drop the characters that would make an XML document ill-formed."""
+    return _XML_INVALID.sub("", text)
+
+
+def sanitize_untrusted_html(html: str) -> str:
+    """Allow-list sanitising for HTML from strangers (comments, fetched feeds)."""
+    return nh3.clean(
+        xml_safe(html),
+        tags=COMMENT_TAGS,
+        attributes=COMMENT_ATTRIBUTES,
+        url_schemes=SAFE_URL_SCHEMES,
+        link_rel="nofollow ugc noopener noreferrer",
+    )
+
+
+def text_to_paragraphs(paragraphs: list[str]) -> str:
+    """Plain-text paragraphs as escaped `<p>` elements."""
+    return "".join(f"<p>{escape(xml_safe(p), quote=False)}</p>" for p in paragraphs)
+
+
+def absolute_links(html: str, base_url: str) -> str:
+    """Resolve relative href/src against the page's URL, since feed readers have no base."""
+    if not _RELATIVE_REF.search(html):
+        return html
+    fragment = lxml.html.fragment_fromstring(html, create_parent="div")
+    fragment.rewrite_links(lambda link: urljoin(base_url, link))
+    inner = "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in fragment.iterchildren()
+    )
+    return escape(fragment.text, quote=False) + inner if fragment.text else inner
+
+
+def plain_text(html: str) -> str:
+    """The text of an HTML fragment, whitespace folded (for excerpts and titles)."""
+    if not html.strip():
+        return ""
+    spaced = _BLOCK_END.sub(lambda match: match.group(0) + " ", html)
+    text = lxml.html.fragment_fromstring(spaced, create_parent="div").text_content()
+    return " ".join(text.split())

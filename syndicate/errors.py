@@ -1,0 +1,35 @@
+"""One hierarchy of errors; only cli.py turns them into messages and exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SyndicateError(Exception):
+    """Base class of every error that syndicate reports to a user without a traceback."""
+
+
+class ConfigError(SyndicateError):
+    """A setting, option or configuration file is unusable (exit status 2)."""
+
+
+class OutputError(SyndicateError):
+    """The output folder cannot be created or written (exit status 2)."""
+
+
+class PostError(SyndicateError):
+    """A stored post cannot be read; names the file and, where known, the line."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.message}"
+
+
+class PostWarning(PostError):
+    """Something in a post is odd but publishable (reported, not fatal)."""

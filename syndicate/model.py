@@ -1,0 +1,44 @@
+"""Records that flow from importers to renderers: frozen dataclasses, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A reader's comment on a post. `content_html` is already sanitised."""
+
+    id: str
+    author: str
+    content_html: str
+    published: datetime | None = None
+    author_url: str | None = None
+    in_reply_to: str | None = None  # the parent comment's id, None for a top-level comment
+    likes: int = 0
+
+
+@dataclass(frozen=True)
+class Post:
+    """A stored post as an importer read it; what the renderers need and nothing else."""
+
+    source: Path
+    title: str
+    slug: str
+    published: datetime
+    content_html: str
+    summary: str = ""
+    updated: datetime | None = None
+    author: str | None = None
+    tags: tuple[str, ...] = ()
+    id: str | None = None  # an explicit, durable id from the post itself
+    comments: tuple[Comment, ...] = ()
+    declared_comment_count: int | None = None
+    draft: bool = False
+    site_name: str | None = None  # the site the export says it came from
+
+    @property
+    def last_modified(self) -> datetime:
+        return self.updated or self.published

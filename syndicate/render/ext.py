@@ -1,0 +1,113 @@
+"""feedgen extensions for the namespaces feedgen lacks: wfw, slash and thr (RFC 4685).
+
+Each namespace has a feed-level class (its `extend_ns` puts the prefix on the root element)
+and an entry-level class that carries the per-entry values.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.util import xml_elem
+
+WFW_NS = "http://wellformedweb.org/CommentAPI/"
+SLASH_NS = "http://purl.org/rss/1.0/modules/slash/"
+THR_NS = "http://purl.org/syndication/thread/1.0"
+
+
+class WfwExtension(BaseExtension):
+    def extend_ns(self) -> dict[str, str]:
+        return {"wfw": WFW_NS}
+
+
+class WfwEntryExtension(BaseEntryExtension):
+    """`<wfw:commentRss>`: where a reader finds this item's comment feed."""
+
+    def __init__(self) -> None:
+        self._comment_rss: str | None = None
+
+    def comment_rss(self, url: str | None = None) -> str | None:
+        if url is not None:
+            self._comment_rss = url
+        return self._comment_rss
+
+    def extend_rss(self, item: Any) -> Any:
+        if self._comment_rss:
+            xml_elem(f"{{{WFW_NS}}}commentRss", item).text = self._comment_rss
+        return item
+
+
+class SlashExtension(BaseExtension):
+    def extend_ns(self) -> dict[str, str]:
+        return {"slash": SLASH_NS}
+
+
+class SlashEntryExtension(BaseEntryExtension):
+    """`<slash:comments>`: how many comments the item has."""
+
+    def __init__(self) -> None:
+        self._comments: int | None = None
+
+    def comments(self, count: int | None = None) -> int | None:
+        if count is not None:
+            self._comments = count
+        return self._comments
+
+    def extend_rss(self, item: Any) -> Any:
+        if self._comments is not None:
+            xml_elem(f"{{{SLASH_NS}}}comments", item).text = str(self._comments)
+        return item
+
+
+class ThrExtension(BaseExtension):
+    def extend_ns(self) -> dict[str, str]:
+        return {"thr": THR_NS}
+
+
+class ThrEntryExtension(BaseEntryExtension):
+    """RFC 4685: `link rel="replies"` with thr:count (Atom) and `thr:in-reply-to` (Atom and RSS)."""
+
+    def __init__(self) -> None:
+        self._replies: dict[str, Any] | None = None
+        self._in_reply_to: dict[str, str] | None = None
+
+    def replies(
+        self, href: str, *, count: int, media_type: str, updated: datetime | None = None
+    ) -> None:
+        self._replies = {"href": href, "count": count, "type": media_type, "updated": updated}
+
+    def in_reply_to(self, ref: str, *, href: str | None = None, media_type: str = "text/html") -> None:
+        self._in_reply_to = {"ref": ref}
+        if href:
+            self._in_reply_to.update(href=href, type=media_type)
+
+    def extend_atom(self, entry: Any) -> Any:
+        if self._replies:
+            # feedgen writes Atom elements unqualified under a default xmlns; so do we.
+            link = xml_elem(
+                "link", entry,
+                rel="replies", type=self._replies["type"], href=self._replies["href"],
+            )  # fmt: skip
+            link.attrib[f"{{{THR_NS}}}count"] = str(self._replies["count"])
+            if self._replies["updated"] is not None:
+                link.attrib[f"{{{THR_NS}}}updated"] = self._replies["updated"].isoformat()
+        self._add_in_reply_to(entry)
+        return entry
+
+    def extend_rss(self, item: Any) -> Any:
+        self._add_in_reply_to(item)
+        return item
+
+    def _add_in_reply_to(self, parent: Any) -> None:
+        if self._in_reply_to:
+            xml_elem(f"{{{THR_NS}}}in-reply-to", parent, **self._in_reply_to)
+
+
+def register_extensions(feed: Any) -> None:
+    """Load every namespace a syndicate feed may use onto a FeedGenerator."""
+    feed.load_extension("dc", atom=False, rss=True)
+    feed.register_extension("wfw", WfwExtension, WfwEntryExtension, atom=False, rss=True)
+    feed.register_extension("slash", SlashExtension, SlashEntryExtension, atom=False, rss=True)
+    feed.register_extension("thr", ThrExtension, ThrEntryExtension, atom=True, rss=True)

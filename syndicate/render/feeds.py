@@ -1,0 +1,150 @@
+"""RSS 2.0 and Atom 1.0 through feedgen: the site feed, per-post comment feeds, the comments feed.
+
+One FeedGenerator carries both formats; only the self links differ between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from feedgen.entry import FeedEntry
+from feedgen.feed import FeedGenerator
+
+from syndicate import __version__
+from syndicate.clean import absolute_links, plain_text
+from syndicate.layout import Layout
+from syndicate.model import Comment, Post
+from syndicate.render.ext import register_extensions
+
+GENERATOR = "syndicate"
+GENERATOR_URI = "https://pypi.org/project/syndicate/"
+RSS_TYPE = "application/rss+xml"
+ATOM_TYPE = "application/atom+xml"
+HTML_TYPE = "text/html"
+
+
+@dataclass(frozen=True)
+class FeedMeta:
+    """What a feed says about itself."""
+
+    title: str
+    description: str
+    home_url: str  # the HTML page that the feed is the feed of
+    rss_url: str
+    atom_url: str
+    updated: datetime  # from the content, never from the clock
+    language: str
+    author: str
+
+
+@dataclass(frozen=True)
+class RenderedFeed:
+    rss: bytes
+    atom: bytes
+
+
+@dataclass(frozen=True)
+class CommentItem:
+    """A comment with the post it belongs to (and, for a reply, its parent)."""
+
+    post: Post
+    comment: Comment
+    parent: Comment | None = None
+
+
+def render_post_feed(
+    meta: FeedMeta, posts: Sequence[Post], layout: Layout, *, full_content: bool
+) -> RenderedFeed:
+    feed = _generator(meta)
+    for post in posts:
+        _add_post_entry(feed.add_entry(order="append"), post, layout, meta, full_content)
+    return _serialise(feed, meta)
+
+
+def render_comment_feed(
+    meta: FeedMeta, items: Sequence[CommentItem], layout: Layout, *, name_the_post: bool
+) -> RenderedFeed:
+    feed = _generator(meta)
+    for item in items:
+        _add_comment_entry(feed.add_entry(order="append"), item, layout, name_the_post)
+    return _serialise(feed, meta)
+
+
+def _generator(meta: FeedMeta) -> FeedGenerator:
+    feed = FeedGenerator()
+    register_extensions(feed)
+    feed.id(meta.atom_url)
+    feed.title(meta.title)
+    feed.description(meta.description or meta.title)
+    feed.language(meta.language)
+    feed.author(name=meta.author)
+    feed.updated(meta.updated)
+    feed.generator(GENERATOR, uri=GENERATOR_URI)
+    return feed
+
+
+def _serialise(feed: FeedGenerator, meta: FeedMeta) -> RenderedFeed:
+    # feedgen takes the RSS channel link from the last link set, and its atom:link from "self".
+    feed.link(href=meta.rss_url, rel="self", type=RSS_TYPE, replace=True)
+    feed.link(href=meta.home_url, rel="alternate", type=HTML_TYPE)
+    rss = feed.rss_str(pretty=True)
+    feed.link(href=meta.atom_url, rel="self", type=ATOM_TYPE, replace=True)
+    feed.link(href=meta.home_url, rel="alternate", type=HTML_TYPE)
+    atom = feed.atom_str(pretty=True)
+    return RenderedFeed(rss=rss, atom=atom)
+
+
+def _add_post_entry(
+    entry: FeedEntry, post: Post, layout: Layout, meta: FeedMeta, full_content: bool
+) -> None:
+    page_url = layout.url(layout.post_page(post))
+    author = post.author or meta.author
+    entry.id(layout.post_id(post))
+    entry.title(post.title)
+    entry.link(href=page_url, rel="alternate", type=HTML_TYPE)
+    entry.published(post.published)
+    entry.updated(post.last_modified)
+    entry.author(name=author)
+    entry.dc.dc_creator(author)
+    if post.summary:
+        entry.summary(post.summary)
+    if full_content and post.content_html:
+        entry.content(absolute_links(post.content_html, page_url), type="html")
+    for tag in post.tags:
+        entry.category(term=tag)
+    entry.comments(page_url + "#comments")
+    entry.wfw.comment_rss(layout.url(layout.post_comments_rss(post)))
+    entry.slash.comments(len(post.comments))
+    entry.thr.replies(
+        layout.url(layout.post_comments_atom(post)),
+        count=len(post.comments),
+        media_type=ATOM_TYPE,
+        updated=latest_comment_date(post),
+    )
+
+
+def _add_comment_entry(entry: FeedEntry, item: CommentItem, layout: Layout, name_the_post: bool) -> None:
+    post, comment = item.post, item.comment
+    page_url = layout.url(layout.post_page(post))
+    entry.id(layout.comment_id(post, comment))
+    title = f"By: {comment.author}"
+    entry.title(f"Comment on {post.title} by {comment.author}" if name_the_post else title)
+    entry.link(href=layout.comment_url(post, comment), rel="alternate", type=HTML_TYPE)
+    entry.updated(comment.published or post.last_modified)
+    if comment.published:
+        entry.published(comment.published)
+    entry.author({"name": comment.author, **({"uri": comment.author_url} if comment.author_url else {})})
+    entry.dc.dc_creator(comment.author)
+    entry.summary(plain_text(comment.content_html) or comment.author)
+    entry.content(comment.content_html, type="html")
+    if item.parent is not None:
+        entry.thr.in_reply_to(layout.comment_id(post, item.parent), href=layout.comment_url(post, item.parent))
+    else:
+        entry.thr.in_reply_to(layout.post_id(post), href=page_url)
+
+
+def latest_comment_date(post: Post) -> datetime | None:
+    dates = [comment.published for comment in post.comments if comment.published]
+    return max(dates) if dates else None

@@ -1,0 +1,187 @@
+"""Which files a build produces: posts in, a mapping of output paths to bytes out, then written.
+
+This is the library entry point of `syndicate build`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from syndicate import layout as paths
+from syndicate.config import Settings
+from syndicate.errors import PostError, PostWarning
+from syndicate.layout import Layout
+from syndicate.model import Post
+from syndicate.render.feeds import (
+    ATOM_TYPE,
+    RSS_TYPE,
+    CommentItem,
+    FeedMeta,
+    latest_comment_date,
+    render_comment_feed,
+    render_post_feed,
+)
+from syndicate.render.html import FeedLink, render_index, render_post_page
+from syndicate.render.jsonfeed import render_json_feed
+from syndicate.sources import load_posts
+from syndicate.writer import WriteReport, prepare_output, write_site
+
+JSON_FEED_TYPE = "application/feed+json"
+EMPTY_SITE_DATE = datetime(2000, 1, 1, tzinfo=UTC)  # a feed must have a date; an empty one has none
+DEFAULT_TITLE = "syndicate"
+COMMENT_FEED_LIMIT = 50
+
+
+@dataclass
+class BuildReport:
+    posts: int = 0
+    drafts: int = 0
+    errors: list[PostError] = field(default_factory=list)
+    warnings: list[PostWarning] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    skipped_writing: bool = False  # --strict with errors: nothing was written
+
+    def absorb(self, writes: WriteReport) -> None:
+        self.written, self.unchanged, self.removed = writes.written, writes.unchanged, writes.removed
+
+
+def build_site(settings: Settings) -> BuildReport:
+    """Read every post, render every file, write what changed. Bad posts are reported, not fatal."""
+    loaded = load_posts(settings.posts, zone=settings.zone)
+    report = BuildReport(
+        posts=len(loaded.posts), drafts=loaded.drafts, errors=loaded.errors, warnings=loaded.warnings
+    )
+    if settings.strict and loaded.errors:
+        report.skipped_writing = True
+        return report
+    prepare_output(settings.output)
+    files = SitePlan(settings, loaded.posts).files()
+    report.absorb(write_site(settings.output, files))
+    return report
+
+
+class SitePlan:
+    """Renders the whole site into memory as {path under the output folder: bytes}."""
+
+    def __init__(self, settings: Settings, posts: Sequence[Post]) -> None:
+        self.settings = settings
+        self.layout = Layout(settings.base_url, settings.tag_authority.lower())
+        self.posts = sorted(posts, key=lambda post: (post.published, post.slug), reverse=True)
+        self.title = settings.title or shared_site_name(self.posts) or DEFAULT_TITLE
+        self.author = settings.author or self.title
+        self.home_url = settings.base_url
+
+    def files(self) -> dict[str, bytes]:
+        files: dict[str, bytes] = {}
+        files.update(self.site_feeds())
+        files.update(self.site_comment_feeds())
+        files[paths.INDEX_PAGE] = render_index(
+            site_title=self.title, description=self.settings.description,
+            language=self.settings.language, home_url=self.home_url, posts=self.posts,
+            layout=self.layout, feeds=self.site_feed_links(),
+        )  # fmt: skip
+        for post in self.posts:
+            files.update(self.post_files(post))
+        return files
+
+    def site_feeds(self) -> dict[str, bytes]:
+        newest = self.posts[: self.settings.feed_limit]
+        meta = self.meta(
+            self.title, self.settings.description, self.home_url,
+            paths.SITE_RSS, paths.SITE_ATOM,
+            max((post.last_modified for post in newest), default=EMPTY_SITE_DATE),
+        )  # fmt: skip
+        full = self.settings.full_content
+        feed = render_post_feed(meta, newest, self.layout, full_content=full)
+        json_url = self.layout.url(paths.SITE_JSON)
+        return {
+            paths.SITE_RSS: feed.rss,
+            paths.SITE_ATOM: feed.atom,
+            paths.SITE_JSON: render_json_feed(meta, json_url, newest, self.layout, full_content=full),
+        }
+
+    def site_comment_feeds(self) -> dict[str, bytes]:
+        items = sorted(
+            (item for post in self.posts for item in comment_items(post)),
+            key=lambda item: (item.comment.published or item.post.last_modified, item.post.slug),
+            reverse=True,
+        )[:COMMENT_FEED_LIMIT]
+        meta = self.meta(
+            f"Comments for {self.title}", f"The newest comments on {self.title}", self.home_url,
+            paths.COMMENTS_RSS, paths.COMMENTS_ATOM, newest_date(items) or EMPTY_SITE_DATE,
+        )  # fmt: skip
+        feed = render_comment_feed(meta, items, self.layout, name_the_post=True)
+        return {paths.COMMENTS_RSS: feed.rss, paths.COMMENTS_ATOM: feed.atom}
+
+    def post_files(self, post: Post) -> dict[str, bytes]:
+        layout = self.layout
+        rss_path, atom_path = layout.post_comments_rss(post), layout.post_comments_atom(post)
+        page_url = layout.url(layout.post_page(post))
+        items = comment_items(post)
+        meta = self.meta(
+            f"Comments on: {post.title}", f"Comments on “{post.title}”", page_url,
+            rss_path, atom_path, max(post.last_modified, latest_comment_date(post) or post.last_modified),
+        )  # fmt: skip
+        feed = render_comment_feed(meta, items, layout, name_the_post=False)
+        post_feeds = [
+            FeedLink(f"Comments on: {post.title} (RSS)", layout.url(rss_path), RSS_TYPE),
+            FeedLink(f"Comments on: {post.title} (Atom)", layout.url(atom_path), ATOM_TYPE),
+        ]
+        page = render_post_page(
+            site_title=self.title, language=self.settings.language, home_url=self.home_url,
+            post=post, layout=layout, feeds=[*self.site_feed_links(), *post_feeds],
+        )  # fmt: skip
+        return {rss_path: feed.rss, atom_path: feed.atom, layout.post_page(post): page}
+
+    def site_feed_links(self) -> list[FeedLink]:
+        url = self.layout.url
+        return [
+            FeedLink(f"{self.title} (RSS)", url(paths.SITE_RSS), RSS_TYPE),
+            FeedLink(f"{self.title} (Atom)", url(paths.SITE_ATOM), ATOM_TYPE),
+            FeedLink(f"{self.title} (JSON Feed)", url(paths.SITE_JSON), JSON_FEED_TYPE),
+            FeedLink(f"Comments for {self.title} (RSS)", url(paths.COMMENTS_RSS), RSS_TYPE),
+            FeedLink(f"Comments for {self.title} (Atom)", url(paths.COMMENTS_ATOM), ATOM_TYPE),
+        ]
+
+    def meta(
+        self, title: str, description: str, home_url: str, rss_path: str, atom_path: str,
+        updated: datetime,
+    ) -> FeedMeta:  # fmt: skip
+        return FeedMeta(
+            title=title, description=description or title, home_url=home_url,
+            rss_url=self.layout.url(rss_path), atom_url=self.layout.url(atom_path),
+            updated=updated, language=self.settings.language, author=self.author,
+        )  # fmt: skip
+
+
+def comment_items(post: Post) -> list[CommentItem]:
+    """The post's comments newest first; undated ones keep their order, after dated ones of later days."""
+    by_id = {comment.id: comment for comment in post.comments}
+    ordered = sorted(
+        enumerate(post.comments),
+        key=lambda pair: (pair[1].published or post.last_modified, pair[0]),
+        reverse=True,
+    )
+    return [
+        CommentItem(post, comment, by_id.get(comment.in_reply_to) if comment.in_reply_to else None)
+        for _, comment in ordered
+    ]
+
+
+def newest_date(items: Sequence[CommentItem]) -> datetime | None:
+    dates = [item.comment.published or item.post.last_modified for item in items]
+    return max(dates) if dates else None
+
+
+def shared_site_name(posts: Sequence[Post]) -> str | None:
+    """When every post names the same site (as exports do), that name is the default title."""
+    names = Counter(post.site_name for post in posts)
+    if len(names) == 1:
+        (name,) = names
+        return name
+    return None
