@@ -41,7 +41,9 @@ def reported_errors() -> Iterator[None]:
 def verbosity_options(function: F) -> F:
     """-q/-v/--version on every command, as on the group."""
     function = click.option("-v", "--verbose", count=True, help="Say more (repeatable).")(function)
-    function = click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")(function)
+    function = click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")(
+        function
+    )
     return click.version_option(__version__, prog_name="syndicate")(function)  # type: ignore[return-value]
 
 
@@ -62,12 +64,22 @@ def cli(ctx: click.Context, config_path: Path | None, quiet: bool, verbose: int)
 
 @cli.command()
 @click.argument("posts_dir", required=False, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the site into [default: feeds; env SYNDICATE_OUTPUT].")
-@click.option("--base-url", help="URL the output folder is served at [default: "
-              "http://localhost:8000/; env SYNDICATE_BASE_URL].")
-@click.option("--strict/--no-strict", default=None,
-              help="Write nothing when any post has an error [env SYNDICATE_STRICT].")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the site into [default: feeds; env SYNDICATE_OUTPUT].",
+)
+@click.option(
+    "--base-url",
+    help="URL the output folder is served at [default: "
+    "http://localhost:8000/; env SYNDICATE_BASE_URL].",
+)
+@click.option(
+    "--strict/--no-strict",
+    default=None,
+    help="Write nothing when any post has an error [env SYNDICATE_STRICT].",
+)
 @verbosity_options
 @click.pass_context
 def build(
@@ -79,7 +91,12 @@ def build(
     with reported_errors():
         settings = load_settings(
             ctx.obj["config_path"],
-            overrides={"posts": posts_dir, "output": output, "base_url": base_url, "strict": strict},
+            overrides={
+                "posts": posts_dir,
+                "output": output,
+                "base_url": base_url,
+                "strict": strict,
+            },
         )
         report = build_site(settings)
     show_build_report(report, settings.output, quiet=quiet, verbose=verbose)

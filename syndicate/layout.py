@@ -1,4 +1,5 @@
-"""Where each file lives under the output folder, its URL, and the durable ids of posts and comments.
+"""Where each file lives under the output folder, its URL, and the durable ids of posts
+and comments.
 
 Every advertised URL names a file, so a plain static file server resolves it without index rules.
 """

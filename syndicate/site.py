@@ -47,14 +47,21 @@ class BuildReport:
     skipped_writing: bool = False  # --strict with errors: nothing was written
 
     def absorb(self, writes: WriteReport) -> None:
-        self.written, self.unchanged, self.removed = writes.written, writes.unchanged, writes.removed
+        self.written, self.unchanged, self.removed = (
+            writes.written,
+            writes.unchanged,
+            writes.removed,
+        )
 
 
 def build_site(settings: Settings) -> BuildReport:
     """Read every post, render every file, write what changed. Bad posts are reported, not fatal."""
     loaded = load_posts(settings.posts, zone=settings.zone)
     report = BuildReport(
-        posts=len(loaded.posts), drafts=loaded.drafts, errors=loaded.errors, warnings=loaded.warnings
+        posts=len(loaded.posts),
+        drafts=loaded.drafts,
+        errors=loaded.errors,
+        warnings=loaded.warnings,
     )
     if settings.strict and loaded.errors:
         report.skipped_writing = True
@@ -102,7 +109,9 @@ class SitePlan:
         return {
             paths.SITE_RSS: feed.rss,
             paths.SITE_ATOM: feed.atom,
-            paths.SITE_JSON: render_json_feed(meta, json_url, newest, self.layout, full_content=full),
+            paths.SITE_JSON: render_json_feed(
+                meta, json_url, newest, self.layout, full_content=full
+            ),
         }
 
     def site_comment_feeds(self) -> dict[str, bytes]:
@@ -123,9 +132,10 @@ class SitePlan:
         rss_path, atom_path = layout.post_comments_rss(post), layout.post_comments_atom(post)
         page_url = layout.url(layout.post_page(post))
         items = comment_items(post)
+        updated = max(post.last_modified, latest_comment_date(post) or post.last_modified)
         meta = self.meta(
             f"Comments on: {post.title}", f"Comments on “{post.title}”", page_url,
-            rss_path, atom_path, max(post.last_modified, latest_comment_date(post) or post.last_modified),
+            rss_path, atom_path, updated,
         )  # fmt: skip
         feed = render_comment_feed(meta, items, layout, name_the_post=False)
         post_feeds = [
@@ -160,7 +170,7 @@ class SitePlan:
 
 
 def comment_items(post: Post) -> list[CommentItem]:
-    """The post's comments newest first; undated ones keep their order, after dated ones of later days."""
+    """The post's comments, newest first; undated ones count as of the post's date."""
     by_id = {comment.id: comment for comment in post.comments}
     ordered = sorted(
         enumerate(post.comments),

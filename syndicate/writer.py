@@ -33,7 +33,9 @@ def prepare_output(folder: Path) -> None:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
             pass
     except OSError as exc:
-        raise OutputError(f"{folder}: output folder is not writable: {exc.strerror or exc}") from exc
+        raise OutputError(
+            f"{folder}: output folder is not writable: {exc.strerror or exc}"
+        ) from exc
 
 
 def write_site(folder: Path, files: Mapping[str, bytes]) -> WriteReport:
@@ -67,7 +69,9 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 
 def atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    descriptor, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)

@@ -78,7 +78,9 @@ class ThrEntryExtension(BaseEntryExtension):
     ) -> None:
         self._replies = {"href": href, "count": count, "type": media_type, "updated": updated}
 
-    def in_reply_to(self, ref: str, *, href: str | None = None, media_type: str = "text/html") -> None:
+    def in_reply_to(
+        self, ref: str, *, href: str | None = None, media_type: str = "text/html"
+    ) -> None:
         self._in_reply_to = {"ref": ref}
         if href:
             self._in_reply_to.update(href=href, type=media_type)

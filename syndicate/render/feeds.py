@@ -12,7 +12,6 @@ from datetime import datetime
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
-from syndicate import __version__
 from syndicate.clean import absolute_links, plain_text
 from syndicate.layout import Layout
 from syndicate.model import Comment, Post
@@ -125,7 +124,9 @@ def _add_post_entry(
     )
 
 
-def _add_comment_entry(entry: FeedEntry, item: CommentItem, layout: Layout, name_the_post: bool) -> None:
+def _add_comment_entry(
+    entry: FeedEntry, item: CommentItem, layout: Layout, name_the_post: bool
+) -> None:
     post, comment = item.post, item.comment
     page_url = layout.url(layout.post_page(post))
     entry.id(layout.comment_id(post, comment))
@@ -135,12 +136,16 @@ def _add_comment_entry(entry: FeedEntry, item: CommentItem, layout: Layout, name
     entry.updated(comment.published or post.last_modified)
     if comment.published:
         entry.published(comment.published)
-    entry.author({"name": comment.author, **({"uri": comment.author_url} if comment.author_url else {})})
+    entry.author(
+        {"name": comment.author, **({"uri": comment.author_url} if comment.author_url else {})}
+    )
     entry.dc.dc_creator(comment.author)
     entry.summary(plain_text(comment.content_html) or comment.author)
     entry.content(comment.content_html, type="html")
     if item.parent is not None:
-        entry.thr.in_reply_to(layout.comment_id(post, item.parent), href=layout.comment_url(post, item.parent))
+        entry.thr.in_reply_to(
+            layout.comment_id(post, item.parent), href=layout.comment_url(post, item.parent)
+        )
     else:
         entry.thr.in_reply_to(layout.post_id(post), href=page_url)
 

@@ -1,4 +1,4 @@
-"""JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/). Comment feeds are named in `_syndicate`."""
+"""JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/); comment feeds named in `_syndicate`."""
 
 from __future__ import annotations
 

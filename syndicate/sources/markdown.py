@@ -63,7 +63,9 @@ class FrontMatter:
         value = self.data.get(key)
         if value is None or value == "":
             if required:
-                raise PostError(self.path, f"missing {key!r} in the front matter", self.first_line - 1)
+                raise PostError(
+                    self.path, f"missing {key!r} in the front matter", self.first_line - 1
+                )
             return None
         if isinstance(value, (dict, list)):
             raise self.error(key, f"{key!r} must be text, got {type(value).__name__}")
@@ -223,7 +225,8 @@ def _check_threads(front: FrontMatter, comments: list[Comment]) -> None:
     for comment in comments:
         if comment.in_reply_to is not None and comment.in_reply_to not in ids:
             raise front.error(
-                "in_reply_to", f"comment {comment.id!r} replies to unknown comment {comment.in_reply_to!r}"
+                "in_reply_to",
+                f"comment {comment.id!r} replies to unknown comment {comment.in_reply_to!r}",
             )
         if comment.in_reply_to == comment.id:
             raise front.error("in_reply_to", f"comment {comment.id!r} replies to itself")

@@ -38,7 +38,9 @@ COMMENTS_HEADER = re.compile(
 )
 COMMENT_HEADER = re.compile(r"^(?P<indent>\s*)(?P<number>\d+)\.\s+(?P<author>.+?)\s+says:\s*$")
 LIKES_LINE = re.compile(r"^\s*Liked by (?P<likes>\d+) (?:person|people)\s*$")
-COMMENT_DATE = re.compile(r"^\s*(?P<date>[A-Za-z]+ \d{1,2}, \d{4}) at (?P<time>\d{1,2}:\d{2} ?[ap]m)\s*$")
+COMMENT_DATE = re.compile(
+    r"^\s*(?P<date>[A-Za-z]+ \d{1,2}, \d{4}) at (?P<time>\d{1,2}:\d{2} ?[ap]m)\s*$"
+)
 INTERFACE_LINES = {"Reply", "Like", "Loading...", "Loading…"}
 OPENING_QUOTES = "‘“\"'"
 CLOSING_QUOTES = "’”\"'"
@@ -134,7 +136,9 @@ def declared_count(header: Block) -> int:
     return {"one": 1, "no": 0}.get(word) or int(word)
 
 
-def comment_count_warnings(path: Path, header: Block | None, comments: list[Comment]) -> list[PostWarning]:
+def comment_count_warnings(
+    path: Path, header: Block | None, comments: list[Comment]
+) -> list[PostWarning]:
     if header is None or declared_count(header) == len(comments):
         return []
     declared = declared_count(header)
@@ -190,7 +194,9 @@ def parse_comments(path: Path, blocks: list[Block], zone: tzinfo) -> list[Commen
             drafts.append(_new_comment(header, block, drafts))
             continue
         if not drafts:
-            raise PostError(path, f"expected a comment like '1. NAME says:', got {block.text!r}", block.line)
+            raise PostError(
+                path, f"expected a comment like '1. NAME says:', got {block.text!r}", block.line
+            )
         _add_to_comment(path, drafts[-1], block, zone)
     return [_finish_comment(draft) for draft in drafts]
 

@@ -1,0 +1,102 @@
+"""The command line: help everywhere, settings precedence, and one run as a real process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import feedparser
+import pytest
+from click.testing import CliRunner
+
+from syndicate import __version__
+from syndicate.cli import cli
+from tests.conftest import run_build
+
+
+def all_commands() -> list[list[str]]:
+    return [[], *([name] for name in cli.commands)]
+
+
+@pytest.mark.parametrize("command", all_commands(), ids=lambda c: " ".join(c) or "syndicate")
+def test_every_command_has_help_and_version(command: list[str]) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, [*command, "--help"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+    target = cli if not command else cli.commands[command[0]]
+    assert isinstance(target, click.Command) and (target.help or "").strip()
+    for flag in ("--quiet", "--verbose", "--version"):
+        assert flag in result.output
+    version = runner.invoke(cli, [*command, "--version"], catch_exceptions=False)
+    assert __version__ in version.output
+
+
+def site_title(output: Path) -> str:
+    return feedparser.parse((output / "rss.xml").read_bytes()).feed.title
+
+
+def test_precedence_command_line_over_environment_over_file(
+    seed_posts: Path, tmp_path: Path
+) -> None:
+    config = tmp_path / "syndicate.toml"
+    config.write_text('[site]\ntitle = "From file"\nbase_url = "https://file.example/"\n')
+    runner = CliRunner()
+    out = tmp_path / "out"
+
+    def build(*extra: str, env: dict[str, str] | None = None) -> str:
+        args = ["--config", str(config), "build", str(seed_posts), "-o", str(out), *extra]
+        result = runner.invoke(cli, args, env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return feedparser.parse((out / "rss.xml").read_bytes()).feed.link
+
+    assert build() == "https://file.example/"
+    assert site_title(out) == "From file"
+    assert build(env={"SYNDICATE_BASE_URL": "https://env.example/"}) == "https://env.example/"
+    assert (
+        build(
+            "--base-url", "https://cli.example", env={"SYNDICATE_BASE_URL": "https://env.example/"}
+        )
+        == "https://cli.example/"
+    )
+    build(env={"SYNDICATE_TITLE": "From env"})
+    assert site_title(out) == "From env"
+
+
+def test_default_config_file_is_read_from_the_working_directory(
+    seed_posts: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "syndicate.toml").write_text('[site]\ntitle = "Nearby"\n')
+    result = CliRunner().invoke(
+        cli, ["build", str(seed_posts), "-o", "out"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert site_title(tmp_path / "out") == "Nearby"
+
+
+def test_quiet_prints_only_warnings(seed_posts: Path, tmp_path: Path) -> None:
+    result = run_build(seed_posts, tmp_path / "out", "-q")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert result.stderr.startswith("warning:")
+
+
+def test_build_as_a_real_process(tmp_path: Path) -> None:
+    """The embedded defaults: `syndicate build` in a folder holding seeds/ writes feeds/."""
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    (tmp_path / "seeds").mkdir()
+    for post in seeds.iterdir():
+        (tmp_path / "seeds" / post.name).write_bytes(post.read_bytes())
+    completed = subprocess.run(
+        [sys.executable, "-m", "syndicate", "build"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    assert "Traceback" not in completed.stderr
+    parsed = feedparser.parse((tmp_path / "feeds" / "rss.xml").read_bytes())
+    assert not parsed.bozo
+    assert parsed.feed.link == "http://localhost:8000/"
+    assert [entry.title for entry in parsed.entries] == ["Bye Bye Bakhmut"]
