@@ -40,10 +40,16 @@ def reported_errors() -> Iterator[None]:
 
 def verbosity_options(function: F) -> F:
     """-q/-v/--version on every command, as on the group."""
-    function = click.option("-v", "--verbose", count=True, help="Say more (repeatable).")(function)
-    function = click.option("-q", "--quiet", is_flag=True, help="Print only warnings and errors.")(
-        function
-    )
+    function = click.option(
+        "-v", "--verbose", count=True, envvar="SYNDICATE_VERBOSE", help="Say more (repeatable)."
+    )(function)
+    function = click.option(
+        "-q",
+        "--quiet",
+        is_flag=True,
+        envvar="SYNDICATE_QUIET",
+        help="Print only warnings and errors.",
+    )(function)
     return click.version_option(__version__, prog_name="syndicate")(function)  # type: ignore[return-value]
 
 

@@ -28,8 +28,24 @@ class PostError(SyndicateError):
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else str(self.path)
-        return f"{where}: {self.message}"
+        return f"{where}: {' '.join(self.message.split())}"  # always one line
 
 
 class PostWarning(PostError):
     """Something in a post is odd but publishable (reported, not fatal)."""
+
+
+class FeedError(SyndicateError):
+    """A feed cannot be fetched or parsed; names its URL."""
+
+    def __init__(self, url: str, message: str) -> None:
+        self.url = url
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return f"{self.url}: {self.message}"
+
+
+class ArchiveError(SyndicateError):
+    """The archive cannot be opened or an archive operation is impossible (exit status 2)."""

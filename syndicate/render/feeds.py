@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
@@ -108,7 +109,8 @@ def _add_post_entry(
     entry.author(name=author)
     entry.dc.dc_creator(author)
     if post.summary:
-        entry.summary(post.summary)
+        # HTML-escaped text: RSS readers read <description> as HTML, so text must not become markup.
+        entry.summary(escape(post.summary, quote=False), type="html")
     if full_content and post.content_html:
         entry.content(absolute_links(post.content_html, page_url), type="html")
     for tag in post.tags:
@@ -140,7 +142,9 @@ def _add_comment_entry(
         {"name": comment.author, **({"uri": comment.author_url} if comment.author_url else {})}
     )
     entry.dc.dc_creator(comment.author)
-    entry.summary(plain_text(comment.content_html) or comment.author)
+    entry.summary(
+        escape(plain_text(comment.content_html) or comment.author, quote=False), type="html"
+    )
     entry.content(comment.content_html, type="html")
     if item.parent is not None:
         entry.thr.in_reply_to(

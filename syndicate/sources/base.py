@@ -7,6 +7,7 @@ from pathlib import Path
 
 from slugify import slugify
 
+from syndicate.clean import xml_safe
 from syndicate.errors import PostError, PostWarning
 from syndicate.model import Post
 
@@ -30,7 +31,8 @@ def read_utf8(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise PostError(path, f"not UTF-8 (byte 0x{data[exc.start]:02x})", line) from None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return xml_safe(text)  # control characters cannot reach a feed, nor trip a parser
 
 
 def make_slug(text: str) -> str:

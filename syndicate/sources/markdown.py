@@ -27,7 +27,9 @@ FENCES = {"---": "yaml", "+++": "toml"}
 PLUGINS = ["strikethrough", "table", "footnotes", "url"]
 
 _render_trusted = mistune.create_markdown(escape=False, plugins=PLUGINS)
-_render_untrusted = mistune.create_markdown(escape=True, plugins=["strikethrough", "url"])
+# Raw HTML in a comment is let through to the sanitiser, which drops what is not allowed (and
+# the text of <script>/<style>) the way blog engines treat comments, rather than showing it escaped.
+_render_untrusted = mistune.create_markdown(escape=False, plugins=["strikethrough", "url"])
 
 
 def render_markdown(text: str) -> str:
@@ -36,7 +38,7 @@ def render_markdown(text: str) -> str:
 
 
 def render_untrusted_markdown(text: str) -> str:
-    """A stranger's Markdown: escaped raw HTML, then allow-list sanitised."""
+    """A stranger's Markdown, allow-list sanitised."""
     return sanitize_untrusted_html(str(_render_untrusted(xml_safe(text))).strip())
 
 
@@ -123,7 +125,9 @@ def _parse_front_matter(path: Path, kind: str, source: str) -> dict[str, Any]:
         line = 2 + exc.problem_mark.line if exc.problem_mark else 1
         raise PostError(path, f"invalid YAML front matter: {exc.problem}", line) from None
     except yaml.YAMLError as exc:
-        raise PostError(path, f"invalid YAML front matter: {exc}", 1) from None
+        position = getattr(exc, "position", None)
+        line = 2 + source[:position].count("\n") if isinstance(position, int) else 1
+        raise PostError(path, f"invalid YAML front matter: {exc}", line) from None
     except tomllib.TOMLDecodeError as exc:
         line = 2 + (getattr(exc, "lineno", 1) - 1)
         raise PostError(path, f"invalid TOML front matter: {exc}", line) from None
