@@ -39,6 +39,13 @@ def sanitize_untrusted_html(html: str) -> str:
     )
 
 
+def sanitize_article_html(html: str) -> str:
+    """Allow-list sanitising for articles from other sites: ammonia's default set of tags
+    (headings, images, tables, lists, quotes) and URL schemes; no script, style, event
+    attributes or javascript: URLs."""
+    return nh3.clean(xml_safe(html), link_rel="noopener noreferrer")
+
+
 def text_to_paragraphs(paragraphs: list[str]) -> str:
     """Plain-text paragraphs as escaped `<p>` elements."""
     return "".join(f"<p>{escape(xml_safe(p), quote=False)}</p>" for p in paragraphs)

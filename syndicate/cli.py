@@ -1,20 +1,26 @@
 """The command line: thin Click commands over the library; errors become messages and exit codes.
 
-Exit statuses: 0 done, 1 done but some posts could not be published, 2 usage or configuration error.
+Exit statuses: 0 done; 1 done, but some posts or feeds failed (each reported on stderr);
+2 usage or configuration error.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from syndicate import __version__
-from syndicate.config import load_settings
+from syndicate.aggregate import FetchReport, fetch_all
+from syndicate.aggregate import subscribe as subscribe_to
+from syndicate.archive import Archive, now_utc
+from syndicate.config import Settings, load_settings
 from syndicate.errors import ConfigError, OutputError, SyndicateError
 from syndicate.site import BuildReport, build_site
 
@@ -28,6 +34,25 @@ class UsageProblem(click.ClickException):
     exit_code = EXIT_USAGE
 
 
+@dataclass
+class State:
+    """What the group's options give every command."""
+
+    config_path: Path | None = None
+    archive_path: Path | None = None
+    quiet: bool = False
+    verbose: int = 0
+
+    def settings(self, **overrides: Any) -> Settings:
+        return load_settings(
+            self.config_path, overrides={"archive": self.archive_path, **overrides}
+        )
+
+    def say(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(message)
+
+
 @contextmanager
 def reported_errors() -> Iterator[None]:
     try:
@@ -39,77 +64,78 @@ def reported_errors() -> Iterator[None]:
 
 
 def verbosity_options(function: F) -> F:
-    """-q/-v/--version on every command, as on the group."""
+    """-q/-v/--version on every command as on the group; a command's flags add to the group's."""
+
+    def merge_into_state(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        state = ctx.ensure_object(State)
+        if param.name == "quiet" and value:
+            state.quiet = True
+        if param.name == "verbose" and value:
+            state.verbose += value
+        return value
+
     function = click.option(
-        "-v", "--verbose", count=True, envvar="SYNDICATE_VERBOSE", help="Say more (repeatable)."
-    )(function)
+        "-v", "--verbose", count=True, envvar="SYNDICATE_VERBOSE", expose_value=False,
+        callback=merge_into_state, help="Say more (repeatable).",
+    )(function)  # fmt: skip
     function = click.option(
-        "-q",
-        "--quiet",
-        is_flag=True,
-        envvar="SYNDICATE_QUIET",
-        help="Print only warnings and errors.",
-    )(function)
+        "-q", "--quiet", is_flag=True, envvar="SYNDICATE_QUIET", expose_value=False,
+        callback=merge_into_state, help="Print only warnings and errors.",
+    )(function)  # fmt: skip
     return click.version_option(__version__, prog_name="syndicate")(function)  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="SYNDICATE_CONFIG",
-    help="Settings file [default: ./syndicate.toml when it exists].",
-)
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+    envvar="SYNDICATE_CONFIG", help="Settings file [default: ./syndicate.toml when it exists].",
+)  # fmt: skip
+@click.option(
+    "--archive", "archive_path", type=click.Path(dir_okay=False, path_type=Path),
+    help="The archive's SQLite file [default: ./archive.sqlite3; env SYNDICATE_ARCHIVE].",
+)  # fmt: skip
 @verbosity_options
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, quiet: bool, verbose: int) -> None:
-    """Publish stored posts as RSS, Atom and JSON Feed, with a comment feed for every post."""
-    ctx.obj = {"config_path": config_path, "quiet": quiet, "verbose": verbose}
+def cli(ctx: click.Context, config_path: Path | None, archive_path: Path | None) -> None:
+    """Publish stored posts as RSS, Atom and JSON Feed, with a comment feed for every post;
+    follow other sites' feeds and merge cross-posted copies into one archive."""
+    state = ctx.ensure_object(State)
+    state.config_path, state.archive_path = config_path, archive_path
+
+
+pass_state = click.make_pass_decorator(State, ensure=True)
 
 
 @cli.command()
 @click.argument("posts_dir", required=False, type=click.Path(path_type=Path))
 @click.option(
-    "-o",
-    "--output",
-    type=click.Path(file_okay=False, path_type=Path),
+    "-o", "--output", type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write the site into [default: feeds; env SYNDICATE_OUTPUT].",
-)
+)  # fmt: skip
 @click.option(
     "--base-url",
-    help="URL the output folder is served at [default: "
-    "http://localhost:8000/; env SYNDICATE_BASE_URL].",
+    help="URL the output folder is served at [default: http://localhost:8000/; "
+    "env SYNDICATE_BASE_URL].",
 )
 @click.option(
-    "--strict/--no-strict",
-    default=None,
+    "--strict/--no-strict", default=None,
     help="Write nothing when any post has an error [env SYNDICATE_STRICT].",
-)
+)  # fmt: skip
 @verbosity_options
-@click.pass_context
+@pass_state
 def build(
-    ctx: click.Context, posts_dir: Path | None, output: Path | None, base_url: str | None,
-    strict: bool | None, quiet: bool, verbose: int,
+    state: State, posts_dir: Path | None, output: Path | None, base_url: str | None,
+    strict: bool | None,
 ) -> None:  # fmt: skip
     """Read POSTS_DIR (default: seeds) and write the feeds and pages into the output folder."""
-    quiet, verbose = quiet or ctx.obj["quiet"], verbose + ctx.obj["verbose"]
     with reported_errors():
-        settings = load_settings(
-            ctx.obj["config_path"],
-            overrides={
-                "posts": posts_dir,
-                "output": output,
-                "base_url": base_url,
-                "strict": strict,
-            },
-        )
+        settings = state.settings(posts=posts_dir, output=output, base_url=base_url, strict=strict)
         report = build_site(settings)
-    show_build_report(report, settings.output, quiet=quiet, verbose=verbose)
-    ctx.exit(EXIT_PARTIAL if report.errors else EXIT_OK)
+    show_build_report(state, report, settings.output)
+    sys.exit(EXIT_PARTIAL if report.errors else EXIT_OK)
 
 
-def show_build_report(report: BuildReport, output: Path, *, quiet: bool, verbose: int) -> None:
+def show_build_report(state: State, report: BuildReport, output: Path) -> None:
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     for error in report.errors:
@@ -117,18 +143,156 @@ def show_build_report(report: BuildReport, output: Path, *, quiet: bool, verbose
     if report.skipped_writing:
         click.echo(f"--strict: nothing written, {len(report.errors)} post(s) have errors", err=True)
         return
-    if verbose:
+    if state.verbose:
         for path in report.written:
             click.echo(f"wrote {output / path}")
         for path in report.removed:
             click.echo(f"removed {output / path}")
-    if not quiet:
-        posts = f"{report.posts} post{'s' * (report.posts != 1)}"
-        click.echo(
-            f"built {posts} into {output}/: {len(report.written)} written, "
-            f"{report.unchanged} unchanged, {len(report.removed)} removed"
-            + (f", {len(report.errors)} with errors" if report.errors else "")
-        )
+    posts = f"{report.posts} post{'s' * (report.posts != 1)}"
+    state.say(
+        f"built {posts} into {output}/: {len(report.written)} written, "
+        f"{report.unchanged} unchanged, {len(report.removed)} removed"
+        + (f", {len(report.errors)} with errors" if report.errors else "")
+    )
+
+
+@contextmanager
+def opened_archive(state: State) -> Iterator[tuple[Archive, Settings]]:
+    with reported_errors():
+        settings = state.settings()
+        with Archive(settings.archive) as archive:
+            yield archive, settings
+
+
+@cli.command()
+@click.argument("url")
+@click.option("--name", help="What to call this subscription.")
+@verbosity_options
+@pass_state
+def subscribe(state: State, url: str, name: str | None) -> None:
+    """Follow URL: a feed, or a site page whose HTML advertises its feeds."""
+    with opened_archive(state) as (archive, _), reported_errors():
+        feed, unchecked = subscribe_to(archive, url, name=name)
+    if unchecked:
+        click.echo(f"warning: could not check it now ({unchecked}); fetch will retry", err=True)
+    state.say(f"subscribed to {feed.url}")
+
+
+@cli.command()
+@click.argument("url")
+@verbosity_options
+@pass_state
+def unsubscribe(state: State, url: str) -> None:
+    """Stop following URL; what it brought into the archive stays."""
+    with opened_archive(state) as (archive, _), reported_errors():
+        archive.unsubscribe(url)
+    state.say(f"unsubscribed from {url}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@verbosity_options
+@pass_state
+def subscriptions(state: State, as_json: bool) -> None:
+    """List the subscriptions: when each was fetched, how it went, when it is due again."""
+    with opened_archive(state) as (archive, _):
+        feeds = archive.feeds()
+    if as_json:
+        click.echo(json.dumps([feed.__dict__ for feed in feeds], indent=2, ensure_ascii=False))
+        return
+    for feed in feeds:
+        name = feed.name or feed.title or ""
+        status = "gone" if feed.gone else (feed.last_status or "never fetched")
+        line = f"{feed.url}  {name}  [{status}]"
+        if feed.failures:
+            line += f"  {feed.failures} failure(s), next try {feed.next_due}: {feed.last_error}"
+        click.echo(line)
+
+
+@cli.command()
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), help="Feeds fetched at once [default: 4]."
+)
+@verbosity_options
+@pass_state
+def fetch(state: State, jobs: int | None) -> None:
+    """Fetch every subscription that is due, merge cross-posted copies, store them."""
+    with reported_errors():
+        settings = state.settings(jobs=jobs)
+        with Archive(settings.archive) as archive:
+            due = len(archive.due_feeds(now_utc()))
+            with progress(state, due) as advance:
+                report = fetch_all(archive, settings, jobs=settings.jobs, on_feed_done=advance)
+    show_fetch_report(state, report)
+    sys.exit(EXIT_PARTIAL if report.errors else EXIT_OK)
+
+
+@contextmanager
+def progress(state: State, total: int) -> Iterator[Callable[[Any], None]]:
+    """A progress bar on a terminal; nothing when output goes to a file or cron."""
+    if state.quiet or not sys.stderr.isatty() or total == 0:
+        yield lambda _feed: None
+        return
+    with click.progressbar(length=total, label="fetching", file=sys.stderr) as bar:
+        yield lambda _feed: bar.update(1)
+
+
+def show_fetch_report(state: State, report: FetchReport) -> None:
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    state.say(
+        f"fetched {report.fetched} feed(s), {report.not_modified} not modified: "
+        f"{report.new_entries} new, {report.updated_entries} updated, {report.merged} merged, "
+        f"{report.comments} comment(s)"
+        + (f", {len(report.errors)} error(s)" if report.errors else "")
+    )
+
+
+@cli.command(name="archive")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array (schema in the README).")
+@verbosity_options
+@pass_state
+def archive_command(state: State, as_json: bool) -> None:
+    """List the archive: one line (or JSON object) per article, with every copy."""
+    with opened_archive(state) as (archive, _):
+        articles = archive.articles()
+    if as_json:
+        click.echo(json.dumps(articles, indent=2, ensure_ascii=False))
+        return
+    for article in articles:
+        copies = article["copies"]
+        click.echo(f"{article['id']}  {article['published'] or '-'}  {article['title']}")
+        for copy in copies:
+            why = (
+                f"  ({copy['merge_rule']}: {copy['merge_evidence']})" if copy["merge_rule"] else ""
+            )
+            click.echo(f"    copy {copy['id']}: {copy['url'] or copy['feed']}{why}")
+
+
+@cli.command()
+@click.argument("entry", type=int)
+@click.argument("other", type=int)
+@verbosity_options
+@pass_state
+def merge(state: State, entry: int, other: int) -> None:
+    """Merge archive entry OTHER into ENTRY; later fetches keep them together."""
+    with opened_archive(state) as (archive, _), reported_errors():
+        archive.merge_articles(entry, other)
+    state.say(f"merged entry {other} into entry {entry}")
+
+
+@cli.command()
+@click.argument("entry", type=int)
+@click.argument("copy", type=int)
+@verbosity_options
+@pass_state
+def split(state: State, entry: int, copy: int) -> None:
+    """Take COPY out of archive entry ENTRY into an entry of its own."""
+    with opened_archive(state) as (archive, _), reported_errors():
+        new_entry = archive.split_copy(entry, copy)
+    state.say(f"copy {copy} is now entry {new_entry}")
 
 
 def main() -> None:
@@ -136,4 +300,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

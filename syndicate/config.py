@@ -35,6 +35,8 @@ class Settings:
     full_content: bool = True
     id: str | None = None  # the authority in tag: ids; defaults to the base URL's host
     strict: bool = False
+    archive: Path = Path("archive.sqlite3")  # [archive] path
+    jobs: int = 4  # [fetch] jobs: feeds fetched at once
 
     @property
     def zone(self) -> ZoneInfo:
@@ -46,6 +48,12 @@ class Settings:
 
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings))
+# Which config-file table holds which setting: {table: {key in the table: Settings field}}.
+TABLES: dict[str, dict[str, str]] = {
+    "site": {name: name for name in SETTING_NAMES if name not in ("archive", "jobs")},
+    "archive": {"path": "archive"},
+    "fetch": {"jobs": "jobs"},
+}
 
 
 def load_settings(
@@ -74,13 +82,16 @@ def _read_config_file(config_path: Path | None) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
-    site = document.get("site", {})
-    if not isinstance(site, dict):
-        raise ConfigError(f"{path}: [site] must be a table")
-    unknown = sorted(set(site) - set(SETTING_NAMES))
-    if unknown:
-        raise ConfigError(f"{path}: unknown [site] setting(s): {', '.join(unknown)}")
-    return dict(site)
+    values: dict[str, Any] = {}
+    for table, names in TABLES.items():
+        section = document.get(table, {})
+        if not isinstance(section, dict):
+            raise ConfigError(f"{path}: [{table}] must be a table")
+        unknown = sorted(set(section) - set(names))
+        if unknown:
+            raise ConfigError(f"{path}: unknown [{table}] setting(s): {', '.join(unknown)}")
+        values.update({names[key]: value for key, value in section.items()})
+    return values
 
 
 def _read_environment(environ: Mapping[str, str]) -> dict[str, str]:
@@ -103,7 +114,7 @@ def _validated(values: dict[str, Any]) -> Settings:
 
 def _convert(name: str, value: Any) -> Any:
     kind = type(getattr(Settings(), name))
-    if name in ("posts", "output"):
+    if name in ("posts", "output", "archive"):
         return Path(value)
     if name == "base_url" and isinstance(value, str) and not value.endswith("/"):
         return value + "/"  # every file URL is joined onto it as onto a folder
@@ -134,6 +145,8 @@ def _check(settings: Settings) -> None:
     parts = urlsplit(settings.base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"base_url: expected an absolute http(s) URL, got {settings.base_url!r}")
+    if settings.jobs < 1:
+        raise ConfigError(f"jobs: must be at least 1, got {settings.jobs}")
     if settings.feed_limit < 1:
         raise ConfigError(f"feed_limit: must be at least 1, got {settings.feed_limit}")
     try:

@@ -36,11 +36,12 @@ class PostWarning(PostError):
 
 
 class FeedError(SyndicateError):
-    """A feed cannot be fetched or parsed; names its URL."""
+    """A feed cannot be fetched or parsed; names its URL (and the HTTP status, when one)."""
 
-    def __init__(self, url: str, message: str) -> None:
+    def __init__(self, url: str, message: str, *, status: int | None = None) -> None:
         self.url = url
         self.message = message
+        self.status = status
         super().__init__(str(self))
 
     def __str__(self) -> str:

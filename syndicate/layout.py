@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from syndicate.config import Settings
 from syndicate.model import Comment, Post
 
 INDEX_PAGE = "index.html"
@@ -25,6 +26,10 @@ _UNSAFE_IN_ANCHOR = re.compile(r"[^A-Za-z0-9_.-]+")
 class Layout:
     base_url: str  # ends with "/"
     authority: str  # the tagging authority of tag: ids (RFC 4151)
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> Layout:
+        return cls(settings.base_url, settings.tag_authority.lower())
 
     def url(self, path: str) -> str:
         return self.base_url + path

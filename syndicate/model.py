@@ -18,6 +18,17 @@ class Comment:
     author_url: str | None = None
     in_reply_to: str | None = None  # the parent comment's id, None for a top-level comment
     likes: int = 0
+    via: CommentSource | None = None  # set when the comment was left on a copy elsewhere
+
+
+@dataclass(frozen=True)
+class CommentSource:
+    """The copy of a post, on another site, that a backfed comment was left on."""
+
+    copy_url: str
+    feed_url: str
+    feed_title: str | None = None
+    comment_url: str | None = None  # the comment itself on that site, when known
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ class SitePlan:
 
     def __init__(self, settings: Settings, posts: Sequence[Post]) -> None:
         self.settings = settings
-        self.layout = Layout(settings.base_url, settings.tag_authority.lower())
+        self.layout = Layout.for_settings(settings)
         self.posts = sorted(posts, key=lambda post: (post.published, post.slug), reverse=True)
         self.title = settings.title or shared_site_name(self.posts) or DEFAULT_TITLE
         self.author = settings.author or self.title

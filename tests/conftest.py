@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -31,3 +35,71 @@ def local_file(output: Path, url: str) -> Path:
     """The file under the output folder that a URL of the built site names."""
     assert url.startswith(BASE_URL), url
     return output / url.removeprefix(BASE_URL).split("#")[0]
+
+
+# -- a real HTTP server on 127.0.0.1 -------------------------------------------------------------
+
+
+@dataclass
+class Route:
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FeedServer:
+    """Serves `routes` (path -> Route) and records every request's path and headers."""
+
+    base_url: str
+    routes: dict[str, Route] = field(default_factory=dict)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path.lstrip("/")
+
+    def serve(self, path: str, body: bytes | str, *, status: int = 200, **headers: str) -> str:
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        self.routes["/" + path.lstrip("/")] = Route(data, status, headers)
+        return self.url(path)
+
+    def hits(self, path: str) -> list[dict[str, str]]:
+        return [headers for seen, headers in self.requests if seen == "/" + path.lstrip("/")]
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    state = FeedServer(base_url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state.requests.append((self.path, dict(self.headers)))
+            route = state.routes.get(self.path.split("?")[0])
+            if route is None:
+                self.send_error(404)
+                return
+            etag = route.headers.get("ETag")
+            if etag and self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
+            self.send_response(route.status)
+            for name, value in route.headers.items():
+                self.send_header(name.replace("_", "-"), value)
+            self.send_header("Content-Length", str(len(route.body)))
+            self.end_headers()
+            self.wfile.write(route.body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.base_url = f"http://127.0.0.1:{server.server_address[1]}/"
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()

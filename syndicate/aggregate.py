@@ -1,0 +1,272 @@
+"""Fetching every subscription into the archive: the library behind `syndicate fetch`.
+
+Downloads and parsing run in a thread pool (at most a couple of connections per host);
+storing runs in this thread, one transaction per feed, in a stable order so that the same
+inputs give the same merges.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from html import escape
+
+import requests
+
+from syndicate.archive import Archive, CommentInput, CopyInput, Feed, now_utc
+from syndicate.config import Settings
+from syndicate.errors import FeedError
+from syndicate.fetch import (
+    RETRY_LATER,
+    FetchResult,
+    HostLimiter,
+    fetch_url,
+    new_session,
+    next_retry_delay,
+)
+from syndicate.layout import Layout
+from syndicate.model import Comment, Post
+from syndicate.parse import (
+    ParsedComment,
+    ParsedEntry,
+    ParsedFeed,
+    discover_feeds,
+    parse_comments,
+    parse_feed,
+)
+from syndicate.sources import load_posts
+
+GONE = 410
+
+
+@dataclass
+class FetchReport:
+    fetched: int = 0
+    not_modified: int = 0
+    new_entries: int = 0
+    updated_entries: int = 0
+    merged: int = 0
+    comments: int = 0
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Download:
+    """What a worker brings back for one feed: a response and its parse, or an error."""
+
+    feed: Feed
+    result: FetchResult | None = None
+    parsed: ParsedFeed | None = None
+    error: FeedError | None = None
+
+
+class Fetcher:
+    """HTTP for worker threads: one requests session per thread, a shared per-host limit."""
+
+    def __init__(self, per_host: int = 2) -> None:
+        self.limiter = HostLimiter(per_host)
+        self.local = threading.local()
+
+    def session(self) -> requests.Session:
+        if not hasattr(self.local, "session"):
+            self.local.session = new_session()
+        return self.local.session
+
+    def get(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        with self.limiter.slot(url):
+            return fetch_url(self.session(), url, etag=etag, last_modified=last_modified)
+
+    def download(self, feed: Feed) -> Download:
+        try:
+            result = self.get(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+            body_url = result.final_url or result.url  # where relative links resolve
+            parsed = parse_feed(result.content, body_url) if result.content is not None else None
+        except FeedError as error:
+            return Download(feed, error=error)
+        if result.status == 200 and parsed is None:
+            return Download(feed, result, error=FeedError(feed.url, "empty response"))
+        return Download(feed, result, parsed)
+
+
+def fetch_all(
+    archive: Archive, settings: Settings, *, jobs: int, now: datetime | None = None,
+    on_feed_done: Callable[[Feed], None] | None = None,
+) -> FetchReport:  # fmt: skip
+    """Fetch every due subscription and its entries' comment feeds; merge and store them."""
+    now = now or now_utc()
+    report = FetchReport()
+    sync_own_posts(archive, settings)
+    fetcher = Fetcher()
+    comment_feeds: list[tuple[int, str]] = []
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for download in pool.map(fetcher.download, archive.due_feeds(now)):
+            comment_feeds += store_download(archive, download, report, now)
+            if on_feed_done:
+                on_feed_done(download.feed)
+        for copy_id, comments in pool.map(
+            lambda pair: (pair[0], _download_comments(fetcher, pair[1], report)), comment_feeds
+        ):
+            report.comments += archive.store_comments(
+                copy_id, (_comment_input(c) for c in comments)
+            )
+    return report
+
+
+def store_download(
+    archive: Archive, download: Download, report: FetchReport, now: datetime
+) -> list[tuple[int, str]]:
+    """Record one feed's outcome; returns the comment feeds of the entries it stored."""
+    feed, result = download.feed, download.result
+    if download.error is not None:
+        _record_failure(archive, feed, str(download.error), None, None, now, report)
+    elif result is None:
+        raise AssertionError("a download without a result or an error")
+    elif result.status == GONE:
+        archive.record_failure(feed, message="410 Gone: subscription ended", status=GONE,
+                               fetched=now, retry_at=None, gone=True)  # fmt: skip
+        report.notes.append(f"{feed.url}: 410 Gone, the subscription has ended")
+    elif result.status in RETRY_LATER:
+        message = f"HTTP {result.status}: the server asks to retry later"
+        _record_failure(archive, feed, message, result.status, result.retry_after, now, report)
+    elif result.status == 304:
+        archive.record_success(feed, url=result.url, status=304, etag=result.etag,
+                               last_modified=result.last_modified, title=None, site_url=None,
+                               fetched=now)  # fmt: skip
+        report.not_modified += 1
+    else:
+        assert download.parsed is not None
+        stored = archive.store_entries(
+            feed, [copy_input(entry) for entry in download.parsed.entries], url=result.url,
+            status=result.status, etag=result.etag, last_modified=result.last_modified,
+            title=download.parsed.title, site_url=download.parsed.site_url, fetched=now,
+        )  # fmt: skip
+        report.fetched += 1
+        report.new_entries += stored.new
+        report.updated_entries += stored.updated
+        report.merged += stored.merged
+        if result.url != feed.url:
+            report.notes.append(f"{feed.url}: moved permanently to {result.url}")
+        return stored.comment_feeds
+    return []
+
+
+def _record_failure(
+    archive: Archive, feed: Feed, message: str, status: int | None, retry_after: float | None,
+    now: datetime, report: FetchReport,
+) -> None:  # fmt: skip
+    delay = max(next_retry_delay(feed.failures + 1), retry_after or 0.0)
+    retry_at = now + timedelta(seconds=delay)
+    archive.record_failure(feed, message=message, status=status, fetched=now, retry_at=retry_at)
+    report.errors.append(f"{feed.url}: {message.removeprefix(feed.url + ': ')}")
+
+
+def _download_comments(
+    fetcher: Fetcher, url: str, report: FetchReport
+) -> tuple[ParsedComment, ...]:
+    try:
+        result = fetcher.get(url)
+        if result.content is None:
+            return ()
+        return parse_comments(result.content, result.final_url or result.url)
+    except FeedError as error:
+        report.errors.append(f"comments {error}")
+        return ()
+
+
+def copy_input(entry: ParsedEntry) -> CopyInput:
+    return CopyInput(
+        guid=entry.guid, url=entry.url, title=entry.title, author=entry.author,
+        published=entry.published, updated=entry.updated, summary_html=entry.summary_html,
+        content_html=entry.content_html, origin_urls=entry.origin_urls,
+        comments_feed_url=entry.comments_feed_url,
+    )  # fmt: skip
+
+
+def _comment_input(comment: ParsedComment) -> CommentInput:
+    return CommentInput(
+        guid=comment.guid, author=comment.author, published=comment.published, url=comment.url,
+        content_html=comment.content_html,
+    )  # fmt: skip
+
+
+def sync_own_posts(
+    archive: Archive, settings: Settings, posts: Iterable[Post] | None = None
+) -> None:
+    """The site's own posts take part in every merge, as copies of a feed of kind 'own'."""
+    if posts is None:
+        if not settings.posts.is_dir():
+            return
+        posts = load_posts(settings.posts, zone=settings.zone).posts
+    layout = Layout.for_settings(settings)
+    own = archive.feed(settings.base_url) or archive.subscribe(settings.base_url, kind="own")
+    archive.store_entries(own, [own_copy(post, layout) for post in posts], title=settings.title)
+    for post in posts:
+        copy_id = archive.copy_id(settings.base_url, layout.post_id(post))
+        if copy_id is not None and post.comments:
+            archive.store_comments(copy_id, (own_comment(post, c, layout) for c in post.comments))
+
+
+def own_copy(post: Post, layout: Layout) -> CopyInput:
+    return CopyInput(
+        guid=layout.post_id(post), url=layout.url(layout.post_page(post)), title=post.title,
+        author=post.author, published=post.published, updated=post.updated,
+        summary_html=escape(post.summary, quote=False), content_html=post.content_html,
+    )  # fmt: skip
+
+
+def own_comment(post: Post, comment: Comment, layout: Layout) -> CommentInput:
+    return CommentInput(
+        guid=layout.comment_id(post, comment), author=comment.author, published=comment.published,
+        url=layout.comment_url(post, comment), content_html=comment.content_html,
+    )  # fmt: skip
+
+
+def subscribe(archive: Archive, url: str, *, name: str | None = None) -> tuple[Feed, str | None]:
+    """Subscribe to a feed URL, or to the first feed a site page advertises.
+
+    Returns the subscription and, when the URL could not be checked now, why (it is kept:
+    a feed that is down today is fetched, with backoff, by later runs)."""
+    fetcher = Fetcher()
+    try:
+        result = fetcher.get(url)
+    except FeedError as error:
+        return archive.subscribe(url, name=name), str(error)
+    if result.content is None:
+        return archive.subscribe(result.url, name=name), None
+    problem = _feed_problem(result.content, result.url)
+    if problem is None:
+        return archive.subscribe(result.url, name=name), None
+    if not _is_html(result):
+        raise problem
+    for advertised in discover_feeds(result.content, result.url):
+        try:
+            candidate = fetcher.get(advertised)
+        except FeedError:
+            continue
+        if (
+            candidate.content is not None
+            and _feed_problem(candidate.content, candidate.url) is None
+        ):
+            return archive.subscribe(candidate.url, name=name), None
+    raise FeedError(url, "an HTML page that advertises no feed that can be read")
+
+
+def _feed_problem(content: bytes, url: str) -> FeedError | None:
+    try:
+        parse_feed(content, url)
+    except FeedError as error:
+        return error
+    return None
+
+
+def _is_html(result: FetchResult) -> bool:
+    if result.content_type and "html" in result.content_type.lower():
+        return True
+    start = (result.content or b"")[:512].lstrip().lower()
+    return start.startswith((b"<!doctype html", b"<html"))

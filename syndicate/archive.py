@@ -1,0 +1,633 @@
+"""The SQLite archive: subscriptions, every copy of every article, merge decisions, comments.
+
+Schema versioned with PRAGMA user_version and migrated on open. Each fetched feed is stored in
+one transaction, so a failed or interrupted fetch leaves the archive as it was. SQLite errors are
+translated into ArchiveError here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from syndicate.errors import ArchiveError
+from syndicate.merge import (
+    CopyFacts,
+    Evidence,
+    normalize_url,
+    same_article,
+    shingles,
+    text_of,
+    title_key,
+)
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: subscriptions, copies grouped into articles, origins and comments of copies.
+    """
+    CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        name TEXT,
+        title TEXT,
+        site_url TEXT,
+        kind TEXT NOT NULL DEFAULT 'feed' CHECK (kind IN ('feed', 'own')),
+        etag TEXT,
+        last_modified TEXT,
+        added TEXT NOT NULL,
+        last_fetched TEXT,
+        last_status INTEGER,
+        failures INTEGER NOT NULL DEFAULT 0,
+        next_due TEXT,
+        last_error TEXT,
+        gone TEXT
+    );
+    CREATE TABLE articles (id INTEGER PRIMARY KEY);
+    CREATE TABLE copies (
+        id INTEGER PRIMARY KEY,
+        feed_url TEXT NOT NULL,
+        guid TEXT NOT NULL,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        url TEXT,
+        norm_url TEXT,
+        title TEXT NOT NULL,
+        title_key TEXT NOT NULL,
+        author TEXT,
+        published TEXT,
+        updated TEXT,
+        summary_html TEXT NOT NULL DEFAULT '',
+        content_html TEXT NOT NULL DEFAULT '',
+        comments_feed_url TEXT,
+        merge_rule TEXT,
+        merge_evidence TEXT,
+        is_own INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (feed_url, guid)
+    );
+    CREATE INDEX copies_by_article ON copies(article_id);
+    CREATE INDEX copies_by_norm_url ON copies(norm_url);
+    CREATE INDEX copies_by_title_key ON copies(title_key);
+    CREATE TABLE origins (
+        copy_id INTEGER NOT NULL REFERENCES copies(id) ON DELETE CASCADE,
+        norm_url TEXT NOT NULL,
+        PRIMARY KEY (norm_url, copy_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE comments (
+        id INTEGER PRIMARY KEY,
+        copy_id INTEGER NOT NULL REFERENCES copies(id) ON DELETE CASCADE,
+        guid TEXT NOT NULL,
+        author TEXT NOT NULL,
+        published TEXT,
+        url TEXT,
+        content_html TEXT NOT NULL,
+        UNIQUE (copy_id, guid)
+    );
+    CREATE TABLE overrides (
+        id INTEGER PRIMARY KEY,
+        action TEXT NOT NULL CHECK (action IN ('merge', 'split')),
+        copy_key TEXT NOT NULL,
+        other_key TEXT,
+        made TEXT NOT NULL
+    );
+    """,
+)
+
+
+@dataclass(frozen=True)
+class Feed:
+    id: int
+    url: str
+    name: str | None
+    title: str | None
+    kind: str
+    etag: str | None
+    last_modified: str | None
+    last_fetched: str | None
+    last_status: int | None
+    failures: int
+    next_due: str | None
+    last_error: str | None
+    gone: str | None
+
+
+@dataclass(frozen=True)
+class CopyInput:
+    """One entry of one feed, as the archive stores it."""
+
+    guid: str
+    url: str | None
+    title: str
+    author: str | None
+    published: datetime | None
+    updated: datetime | None
+    summary_html: str
+    content_html: str
+    origin_urls: tuple[str, ...] = ()
+    comments_feed_url: str | None = None
+
+
+@dataclass(frozen=True)
+class CommentInput:
+    guid: str
+    author: str
+    published: datetime | None
+    url: str | None
+    content_html: str
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    new: int
+    updated: int
+    merged: int
+    comment_feeds: list[tuple[int, str]]  # (copy id, comment feed URL) of the entries stored
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+def from_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+class Archive:
+    """One open archive file. Not shared between threads: fetch in threads, store here."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA busy_timeout = 10000")
+            self._migrate()
+        except (sqlite3.Error, OSError) as exc:
+            raise ArchiveError(f"{path}: cannot open the archive: {exc}") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- schema -------------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise ArchiveError(
+                f"{self.path}: archive schema {version} is newer than this syndicate "
+                f"understands ({len(MIGRATIONS)}); upgrade syndicate"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back whole on any error."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise ArchiveError(f"{self.path}: {exc}") from exc
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise ArchiveError(f"{self.path}: {exc}") from exc
+
+    # -- subscriptions ------------------------------------------------------------------------
+
+    def subscribe(self, url: str, *, name: str | None = None, kind: str = "feed") -> Feed:
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM feeds WHERE url = ?", (url,)).fetchone():
+                raise ArchiveError(f"already subscribed to {url}")
+            db.execute(
+                "INSERT INTO feeds (url, name, kind, added) VALUES (?, ?, ?, ?)",
+                (url, name, kind, iso(now_utc())),
+            )
+        feed = self.feed(url)
+        assert feed is not None
+        return feed
+
+    def unsubscribe(self, url: str) -> None:
+        """End a subscription; what it brought into the archive stays there."""
+        with self.transaction() as db:
+            if not db.execute("DELETE FROM feeds WHERE url = ? AND kind = 'feed'", (url,)).rowcount:
+                raise ArchiveError(f"not subscribed to {url}")
+
+    def copy_id(self, feed_url: str, guid: str) -> int | None:
+        row = self.db.execute(
+            "SELECT id FROM copies WHERE feed_url = ? AND guid = ?", (feed_url, guid)
+        ).fetchone()
+        return row[0] if row else None
+
+    def feed(self, url: str) -> Feed | None:
+        row = self.db.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
+        return _feed(row) if row else None
+
+    def feeds(self, *, kind: str = "feed") -> list[Feed]:
+        rows = self.db.execute("SELECT * FROM feeds WHERE kind = ? ORDER BY url", (kind,))
+        return [_feed(row) for row in rows]
+
+    def due_feeds(self, moment: datetime) -> list[Feed]:
+        return [
+            feed
+            for feed in self.feeds()
+            if not feed.gone and (feed.next_due is None or from_iso(feed.next_due) <= moment)  # type: ignore[operator]
+        ]
+
+    def record_success(
+        self, feed: Feed, *, url: str, status: int, etag: str | None, last_modified: str | None,
+        title: str | None, site_url: str | None, fetched: datetime,
+    ) -> None:  # fmt: skip
+        """Cache validators and clear failures; a permanent redirect moves the subscription."""
+        with self.transaction() as db:
+            self._update_feed_fetch(
+                db, feed, url, status, etag, last_modified, title, site_url, fetched
+            )
+
+    def _update_feed_fetch(
+        self, db: sqlite3.Connection, feed: Feed, url: str, status: int, etag: str | None,
+        last_modified: str | None, title: str | None, site_url: str | None, fetched: datetime,
+    ) -> None:  # fmt: skip
+        if url != feed.url:
+            if db.execute("SELECT 1 FROM feeds WHERE url = ?", (url,)).fetchone():
+                db.execute("DELETE FROM feeds WHERE id = ?", (feed.id,))  # already subscribed there
+                return
+            db.execute("UPDATE copies SET feed_url = ? WHERE feed_url = ?", (url, feed.url))
+        db.execute(
+            """UPDATE feeds SET url = ?, etag = COALESCE(?, etag),
+                   last_modified = COALESCE(?, last_modified), title = COALESCE(?, title),
+                   site_url = COALESCE(?, site_url), last_fetched = ?, last_status = ?,
+                   failures = 0, next_due = NULL, last_error = NULL
+               WHERE id = ?""",
+            (url, etag, last_modified, title, site_url, iso(fetched), status, feed.id),
+        )
+
+    def record_failure(
+        self, feed: Feed, *, message: str, status: int | None, fetched: datetime,
+        retry_at: datetime | None, gone: bool = False,
+    ) -> None:  # fmt: skip
+        """Note why a fetch failed and when to try again; the feed's copies are untouched."""
+        with self.transaction() as db:
+            db.execute(
+                """UPDATE feeds SET last_fetched = ?, last_status = ?, failures = failures + 1,
+                       next_due = ?, last_error = ?, gone = CASE WHEN ? THEN ? ELSE gone END
+                   WHERE id = ?""",
+                (iso(fetched), status, iso(retry_at), message, gone, iso(fetched), feed.id),
+            )
+
+    # -- storing entries ----------------------------------------------------------------------
+
+    def store_entries(
+        self, feed: Feed, entries: Sequence[CopyInput], *, url: str | None = None,
+        status: int = 200, etag: str | None = None, last_modified: str | None = None,
+        title: str | None = None, site_url: str | None = None, fetched: datetime | None = None,
+    ) -> StoreResult:  # fmt: skip
+        """Store one fetched feed in one transaction: its validators, its entries, the merges."""
+        fetched = fetched or now_utc()
+        target_url = url or feed.url
+        new = updated = merged = 0
+        comment_feeds: list[tuple[int, str]] = []
+        with self.transaction() as db:
+            self._update_feed_fetch(
+                db, feed, target_url, status, etag, last_modified, title, site_url, fetched
+            )
+            for entry in unique_by_guid(entries):
+                copy_id, is_new = self._upsert_copy(
+                    db, target_url, entry, is_own=feed.kind == "own"
+                )
+                if is_new:
+                    new += 1
+                    merged += self._place_new_copy(db, copy_id, target_url)
+                else:
+                    updated += 1
+                if entry.comments_feed_url:
+                    comment_feeds.append((copy_id, entry.comments_feed_url))
+        return StoreResult(new=new, updated=updated, merged=merged, comment_feeds=comment_feeds)
+
+    def _upsert_copy(
+        self, db: sqlite3.Connection, feed_url: str, entry: CopyInput, *, is_own: bool
+    ) -> tuple[int, bool]:
+        values = {
+            "url": entry.url,
+            "norm_url": normalize_url(entry.url),
+            "title": entry.title,
+            "title_key": title_key(entry.title),
+            "author": entry.author,
+            "published": iso(entry.published),
+            "updated": iso(entry.updated),
+            "summary_html": entry.summary_html,
+            "content_html": entry.content_html,
+            "comments_feed_url": entry.comments_feed_url,
+        }
+        row = db.execute(
+            "SELECT id FROM copies WHERE feed_url = ? AND guid = ?", (feed_url, entry.guid)
+        ).fetchone()
+        if row:
+            assignments = ", ".join(f"{column} = :{column}" for column in values)
+            db.execute(
+                f"UPDATE copies SET {assignments} WHERE id = :id", {**values, "id": row["id"]}
+            )
+            copy_id, is_new = row["id"], False
+        else:
+            article_id = db.execute("INSERT INTO articles DEFAULT VALUES").lastrowid
+            columns = ", ".join(values)
+            placeholders = ", ".join(f":{column}" for column in values)
+            copy_id = db.execute(
+                f"""INSERT INTO copies (feed_url, guid, article_id, is_own, {columns})
+                    VALUES (:feed_url, :guid, :article_id, :is_own, {placeholders})""",
+                {**values, "feed_url": feed_url, "guid": entry.guid, "article_id": article_id,
+                 "is_own": int(is_own)},
+            ).lastrowid  # fmt: skip
+            is_new = True
+        db.execute("DELETE FROM origins WHERE copy_id = ?", (copy_id,))
+        origins = {normalize_url(origin) for origin in entry.origin_urls} - {
+            None,
+            values["norm_url"],
+        }
+        db.executemany(
+            "INSERT INTO origins (copy_id, norm_url) VALUES (?, ?)",
+            [(copy_id, origin) for origin in sorted(o for o in origins if o)],
+        )
+        return copy_id, is_new
+
+    def _place_new_copy(self, db: sqlite3.Connection, copy_id: int, feed_url: str) -> int:
+        """Join the first candidate article the evidence points at; 1 when merged, else 0."""
+        facts = self._facts(db, copy_id)
+        for candidate_id in self._candidates(db, copy_id, facts, feed_url):
+            evidence = same_article(facts, self._facts(db, candidate_id))
+            if evidence:
+                self._join(db, copy_id, candidate_id, evidence)
+                return 1
+        return 0
+
+    def _candidates(
+        self, db: sqlite3.Connection, copy_id: int, facts: CopyFacts, feed_url: str
+    ) -> list[int]:
+        """Copies an index says may be the same article: by URL, origin, or title key."""
+        urls = sorted({u for u in (facts.norm_url, *facts.norm_origins) if u})
+        marks = ", ".join("?" * len(urls))
+        found: list[int] = []
+        if urls:
+            found += [
+                row[0]
+                for row in db.execute(
+                    f"""SELECT id FROM copies WHERE norm_url IN ({marks})
+                        UNION SELECT copy_id FROM origins WHERE norm_url IN ({marks})""",
+                    (*urls, *urls),
+                )
+            ]
+        if facts.title_key:
+            found += [
+                row[0]
+                for row in db.execute(
+                    "SELECT id FROM copies WHERE title_key = ? AND feed_url != ?",
+                    (facts.title_key, feed_url),
+                )
+            ]
+        return sorted(set(found) - {copy_id})
+
+    def _facts(self, db: sqlite3.Connection, copy_id: int) -> CopyFacts:
+        row = db.execute(
+            "SELECT norm_url, title_key, published, summary_html, content_html"
+            " FROM copies WHERE id = ?",
+            (copy_id,),
+        ).fetchone()
+        origins = frozenset(
+            r[0] for r in db.execute("SELECT norm_url FROM origins WHERE copy_id = ?", (copy_id,))
+        )
+        text = text_of(row["content_html"] or row["summary_html"])
+        return CopyFacts(
+            norm_url=row["norm_url"],
+            norm_origins=origins,
+            title_key=row["title_key"],
+            published=from_iso(row["published"]),
+            shingles=shingles(text),
+        )
+
+    def _join(
+        self, db: sqlite3.Connection, copy_id: int, other_id: int, evidence: Evidence
+    ) -> None:
+        target = db.execute("SELECT article_id FROM copies WHERE id = ?", (other_id,)).fetchone()[0]
+        source = db.execute("SELECT article_id FROM copies WHERE id = ?", (copy_id,)).fetchone()[0]
+        if source == target:
+            return
+        db.execute(
+            "UPDATE copies SET article_id = ?, merge_rule = ?, merge_evidence = ? WHERE id = ?",
+            (target, evidence.rule, evidence.detail, copy_id),
+        )
+        self._move_article(db, source, target)
+
+    @staticmethod
+    def _move_article(db: sqlite3.Connection, source: int, target: int) -> None:
+        db.execute("UPDATE copies SET article_id = ? WHERE article_id = ?", (target, source))
+        db.execute("DELETE FROM articles WHERE id = ?", (source,))
+
+    def store_comments(self, copy_id: int, comments: Iterable[CommentInput]) -> int:
+        with self.transaction() as db:
+            count = 0
+            for comment in comments:
+                db.execute(
+                    """INSERT INTO comments (copy_id, guid, author, published, url, content_html)
+                       VALUES (?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (copy_id, guid) DO UPDATE SET author = excluded.author,
+                           published = excluded.published, url = excluded.url,
+                           content_html = excluded.content_html""",
+                    (copy_id, comment.guid, comment.author, iso(comment.published), comment.url,
+                     comment.content_html),
+                )  # fmt: skip
+                count += 1
+            return count
+
+    # -- manual overrides ---------------------------------------------------------------------
+
+    def merge_articles(self, keep: int, other: int) -> None:
+        """Put every copy of article `other` into article `keep`; later fetches keep it so."""
+        with self.transaction() as db:
+            self._require_article(db, keep)
+            self._require_article(db, other)
+            if keep == other:
+                raise ArchiveError(f"entry {keep} cannot be merged with itself")
+            db.execute(
+                "UPDATE copies SET merge_rule = 'manual', merge_evidence = ? WHERE article_id = ?",
+                (f"merged by hand into entry {keep}", other),
+            )
+            self._move_article(db, other, keep)
+            db.execute(
+                "INSERT INTO overrides (action, copy_key, other_key, made)"
+                " VALUES ('merge', ?, ?, ?)",
+                (self._article_key(db, keep), str(other), iso(now_utc())),
+            )
+
+    def split_copy(self, article: int, copy_id: int) -> int:
+        """Take a copy out of its article into an article of its own; returns the new entry id."""
+        with self.transaction() as db:
+            self._require_article(db, article)
+            row = db.execute(
+                "SELECT feed_url, guid FROM copies WHERE id = ? AND article_id = ?",
+                (copy_id, article),
+            ).fetchone()
+            if not row:
+                raise ArchiveError(f"entry {article} has no copy {copy_id}")
+            if (
+                db.execute(
+                    "SELECT COUNT(*) FROM copies WHERE article_id = ?", (article,)
+                ).fetchone()[0]
+                < 2
+            ):
+                raise ArchiveError(f"copy {copy_id} is the only copy of entry {article}")
+            new_article = db.execute("INSERT INTO articles DEFAULT VALUES").lastrowid
+            db.execute(
+                """UPDATE copies SET article_id = ?, merge_rule = 'manual',
+                       merge_evidence = ? WHERE id = ?""",
+                (new_article, f"split by hand from entry {article}", copy_id),
+            )
+            db.execute(
+                "INSERT INTO overrides (action, copy_key, other_key, made)"
+                " VALUES ('split', ?, ?, ?)",
+                (json.dumps([row["feed_url"], row["guid"]]), str(article), iso(now_utc())),
+            )
+            assert new_article is not None
+            return new_article
+
+    @staticmethod
+    def _require_article(db: sqlite3.Connection, article: int) -> None:
+        if not db.execute("SELECT 1 FROM articles WHERE id = ?", (article,)).fetchone():
+            raise ArchiveError(f"no archive entry {article}")
+
+    @staticmethod
+    def _article_key(db: sqlite3.Connection, article: int) -> str:
+        rows = db.execute(
+            "SELECT feed_url, guid FROM copies WHERE article_id = ? ORDER BY id LIMIT 1", (article,)
+        ).fetchone()
+        return json.dumps([rows["feed_url"], rows["guid"]]) if rows else str(article)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def articles(self) -> list[dict[str, Any]]:
+        """Every archive entry as the `archive --json` schema has it, newest first."""
+        feeds = {row["url"]: row for row in self.db.execute("SELECT url, name, title FROM feeds")}
+        copies_by_article: dict[int, list[sqlite3.Row]] = {}
+        for row in self.db.execute("SELECT * FROM copies ORDER BY id"):
+            copies_by_article.setdefault(row["article_id"], []).append(row)
+        comments_by_copy: dict[int, list[sqlite3.Row]] = {}
+        for row in self.db.execute("SELECT * FROM comments ORDER BY published, id"):
+            comments_by_copy.setdefault(row["copy_id"], []).append(row)
+        origins_by_copy: dict[int, set[str]] = {}
+        for copy_id, origin in self.db.execute("SELECT copy_id, norm_url FROM origins"):
+            origins_by_copy.setdefault(copy_id, set()).add(origin)
+        entries = []
+        for article_id, copies in copies_by_article.items():
+            named = set().union(*(origins_by_copy.get(row["id"], set()) for row in copies))
+            entries.append(_article_record(article_id, copies, named, feeds, comments_by_copy))
+        return sorted(entries, key=lambda e: (e["published"] or "", e["id"]), reverse=True)
+
+    def copy_text(self, copy_id: int) -> tuple[str, str]:
+        """A copy's (summary_html, content_html), for republishing it."""
+        row = self.db.execute(
+            "SELECT summary_html, content_html FROM copies WHERE id = ?", (copy_id,)
+        ).fetchone()
+        return (row[0], row[1]) if row else ("", "")
+
+
+def unique_by_guid(entries: Sequence[CopyInput]) -> list[CopyInput]:
+    """A feed that repeats an item is one entry, not two (the first occurrence wins)."""
+    seen: dict[str, CopyInput] = {}
+    for entry in entries:
+        seen.setdefault(entry.guid, entry)
+    return list(seen.values())
+
+
+def canonical_first(copies: list[sqlite3.Row], named_origins: set[str]) -> list[sqlite3.Row]:
+    """Our own post first; else the copy others name as the origin; else the earliest."""
+
+    def rank(row: sqlite3.Row) -> tuple[int, int, str, int]:
+        return (
+            0 if row["is_own"] else 1,
+            0 if row["norm_url"] in named_origins else 1,
+            row["published"] or "9999",
+            row["id"],
+        )
+
+    return sorted(copies, key=rank)
+
+
+def _article_record(
+    article_id: int, copies: list[sqlite3.Row], named_origins: set[str],
+    feeds: dict[str, sqlite3.Row], comments_by_copy: dict[int, list[sqlite3.Row]],
+) -> dict[str, Any]:  # fmt: skip
+    ordered = canonical_first(copies, named_origins)
+    canonical = ordered[0]
+    return {
+        "id": article_id,
+        "title": canonical["title"],
+        "published": canonical["published"],
+        "copies": [
+            {
+                "id": row["id"],
+                "guid": row["guid"],
+                "url": row["url"],
+                "feed": row["feed_url"],
+                "feed_title": _feed_title(feeds.get(row["feed_url"])),
+                "title": row["title"],
+                "published": row["published"],
+                "own": bool(row["is_own"]),
+                "merge_rule": row["merge_rule"],
+                "merge_evidence": row["merge_evidence"],
+            }
+            for row in ordered
+        ],
+        "comments": [
+            {
+                "author": comment["author"],
+                "published": comment["published"],
+                "source": row["url"] or row["feed_url"],
+                "source_feed": row["feed_url"],
+                "source_title": _feed_title(feeds.get(row["feed_url"])),
+                "source_is_own": bool(row["is_own"]),
+                "guid": comment["guid"],
+                "url": comment["url"],
+                "content_html": comment["content_html"],
+            }
+            for row in ordered
+            for comment in comments_by_copy.get(row["id"], [])
+        ],
+    }
+
+
+def _feed_title(row: sqlite3.Row | None) -> str | None:
+    if row is None:
+        return None
+    return row["name"] or row["title"]
+
+
+def _feed(row: sqlite3.Row) -> Feed:
+    return Feed(
+        id=row["id"], url=row["url"], name=row["name"], title=row["title"], kind=row["kind"],
+        etag=row["etag"], last_modified=row["last_modified"], last_fetched=row["last_fetched"],
+        last_status=row["last_status"], failures=row["failures"], next_due=row["next_due"],
+        last_error=row["last_error"], gone=row["gone"],
+    )  # fmt: skip

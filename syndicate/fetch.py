@@ -1,0 +1,240 @@
+"""HTTP for subscriptions: conditional GET, permanent-redirect tracking, politeness, backoff.
+
+What comes back is read, without trusting it, in parse.py."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from syndicate import __version__
+from syndicate.errors import FeedError
+
+USER_AGENT = f"syndicate/{__version__} (+https://pypi.org/project/syndicate/)"
+ACCEPT = (
+    "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.8, text/xml;q=0.8, application/feed+json;q=0.7, "
+    "application/json;q=0.6, text/html;q=0.3, */*;q=0.1"
+)
+MAX_REDIRECTS = 10
+PERMANENT_REDIRECTS = frozenset({301, 308})
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+RETRY_LATER = frozenset({429, 503})
+
+
+# -- fetching ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one conditional GET produced. `url` is where the feed lives from now on."""
+
+    requested_url: str
+    url: str
+    status: int
+    content: bytes | None
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+    retry_after: float | None
+    final_url: str | None = None  # where the body came from, after temporary redirects too
+
+
+def new_session() -> requests.Session:
+    """A session that introduces itself and asks for feeds (requests adds gzip/deflate)."""
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    session.headers["Accept"] = ACCEPT
+    return session
+
+
+def fetch_url(
+    session: requests.Session,
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    timeout: float | tuple[float, float] = (5.0, 30.0),
+    max_bytes: int = 10 * 1024 * 1024,
+) -> FetchResult:
+    """GET a feed, following redirects by hand so that only permanent ones move the subscription.
+
+    410, 429 and 503 are answers the caller acts on, so they come back as results; every other
+    failure is a FeedError."""
+    headers = _conditional_headers(etag, last_modified)
+    current, stored = url, url
+    permanent_so_far = True
+    for _hop in range(MAX_REDIRECTS + 1):
+        try:
+            with session.get(
+                current, headers=headers, timeout=timeout, stream=True, allow_redirects=False
+            ) as response:
+                location = _redirect_target(response, current)
+                if location is None:
+                    return _result(response, url, stored, etag, last_modified, max_bytes)
+        except requests.RequestException as error:
+            raise FeedError(current, _describe_request_error(error, timeout)) from None
+        permanent_so_far = permanent_so_far and response.status_code in PERMANENT_REDIRECTS
+        if permanent_so_far:
+            stored = location
+        current = location
+    raise FeedError(url, f"too many redirects (more than {MAX_REDIRECTS})")
+
+
+def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
+def _redirect_target(response: requests.Response, url: str) -> str | None:
+    """The absolute URL a redirect points to, None when the response is not a redirect."""
+    if response.status_code not in REDIRECTS:
+        return None
+    location = response.headers.get("Location", "").strip()
+    if not location:
+        raise FeedError(url, f"HTTP {response.status_code} redirect without a Location")
+    return urljoin(url, location)
+
+
+def _result(
+    response: requests.Response,
+    requested_url: str,
+    stored_url: str,
+    etag: str | None,
+    last_modified: str | None,
+    max_bytes: int,
+) -> FetchResult:
+    status = response.status_code
+    content: bytes | None = None
+    retry_after: float | None = None
+    if 200 <= status < 300:
+        content = _read_body(response, max_bytes)
+    elif status in RETRY_LATER:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    elif status != 304 and status != 410:
+        reason = f" {response.reason}" if response.reason else ""
+        raise FeedError(response.url or requested_url, f"HTTP {status}{reason}", status=status)
+    # A 304 need not repeat the validators; the ones we sent are still the ones to keep.
+    keep = status == 304
+    return FetchResult(
+        requested_url=requested_url,
+        url=stored_url,
+        status=status,
+        content=content,
+        etag=response.headers.get("ETag") or (etag if keep else None),
+        last_modified=response.headers.get("Last-Modified") or (last_modified if keep else None),
+        content_type=response.headers.get("Content-Type"),
+        retry_after=retry_after,
+        final_url=response.url,
+    )
+
+
+def _read_body(response: requests.Response, max_bytes: int) -> bytes:
+    """The decoded body, refused as soon as it grows past `max_bytes` (gzip bombs included)."""
+    too_large = FeedError(response.url, f"response larger than {max_bytes} bytes")
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(chunk_size=64 * 1024):
+        size += len(chunk)
+        if size > max_bytes:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP-date."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _describe_request_error(error: requests.RequestException, timeout: object) -> str:
+    """One line a user can act on, instead of urllib3's nested reprs."""
+    if isinstance(error, requests.ConnectTimeout):
+        return f"connection timed out (timeout {timeout} s)"
+    if isinstance(error, requests.ReadTimeout) or "Read timed out" in str(error):
+        return f"server stopped responding (timeout {timeout} s)"
+    if isinstance(error, requests.exceptions.SSLError):
+        return f"TLS error: {_innermost_reason(error)}"
+    if isinstance(error, requests.exceptions.ContentDecodingError):
+        return "cannot decode the response body (bad Content-Encoding)"
+    if isinstance(error, requests.exceptions.ChunkedEncodingError):
+        return "connection broken while reading the response"
+    if isinstance(error, requests.ConnectionError):
+        return f"cannot connect: {_innermost_reason(error)}"
+    if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema)):
+        return f"not a usable URL ({error})"
+    if isinstance(error, requests.exceptions.MissingSchema):
+        return "not a usable URL (no http:// or https://)"
+    return f"request failed: {error}"
+
+
+_ERRNO_REASON = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
+
+
+def _innermost_reason(error: BaseException) -> str:
+    match = _ERRNO_REASON.search(str(error))
+    if match:
+        return match.group(1).strip()
+    while error.__context__ is not None or error.__cause__ is not None:
+        error = error.__cause__ or error.__context__  # type: ignore[assignment]
+    return str(error) or type(error).__name__
+
+
+class HostLimiter:
+    """At most `per_host` requests in flight to any one host, across all threads."""
+
+    def __init__(self, per_host: int = 2) -> None:
+        if per_host < 1:
+            raise ValueError("per_host must be at least 1")
+        self.per_host = per_host
+        self._lock = threading.Lock()
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+
+    def slot(self, url: str) -> AbstractContextManager[None]:
+        """Hold one of the host's slots for the duration of a `with` block."""
+        return self._hold(self._semaphore(urlsplit(url).hostname or url))
+
+    def _semaphore(self, host: str) -> threading.BoundedSemaphore:
+        with self._lock:
+            if host not in self._slots:
+                self._slots[host] = threading.BoundedSemaphore(self.per_host)
+            return self._slots[host]
+
+    @staticmethod
+    @contextmanager
+    def _hold(semaphore: threading.BoundedSemaphore) -> Iterator[None]:
+        with semaphore:
+            yield
+
+
+def next_retry_delay(failures: int, *, base: float = 60.0, cap: float = 86400.0) -> float:
+    """Exponential backoff after `failures` consecutive failures: base, 2*base, 4*base ... cap."""
+    if failures < 1:
+        return 0.0
+    return min(cap, base * 2.0 ** min(failures - 1, 64))

@@ -1,0 +1,229 @@
+"""Subscribing, fetching and merging cross-posted copies into one archive, end to end.
+
+Real HTTP on 127.0.0.1 serving feeds in the shapes real hosts produce, a real SQLite file, the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from syndicate.cli import cli
+from tests.conftest import FeedServer
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PARAGRAPHS = (FIXTURES / "article_paragraphs.txt").read_text(encoding="utf-8").split("\n\n")
+OWN_URL = "https://blog.example.org/posts/why-feeds-still-matter/index.html"
+
+
+def fixture(name: str, server: FeedServer) -> str:
+    text = (FIXTURES / name).read_text(encoding="utf-8")
+    article_html = "".join(f"<p>{p.strip()}</p>" for p in PARAGRAPHS)
+    return (
+        text.replace("{server}", server.base_url)
+        .replace("{article_html}", article_html)
+        .replace("{article_markdown}", "\n\n".join(p.strip() for p in PARAGRAPHS))
+        .replace("{first_paragraph}", PARAGRAPHS[0].strip())
+        .replace("{summary_html}", escape("".join(f"<p>{p.strip()}</p>" for p in PARAGRAPHS[:2])))
+    )
+
+
+class Site:
+    """A site folder with its config, archive and own post, driven through the CLI."""
+
+    def __init__(self, root: Path, server: FeedServer) -> None:
+        self.root, self.server = root, server
+        self.posts = root / "posts"
+        self.posts.mkdir()
+        (self.posts / "why-feeds-still-matter.md").write_text(fixture("own-post.md", server))
+        self.config = root / "syndicate.toml"
+        self.config.write_text(
+            f'[site]\nbase_url = "https://blog.example.org/"\nposts = "{self.posts}"\n'
+            f'output = "{root / "out"}"\n[archive]\npath = "{root / "archive.sqlite3"}"\n'
+        )
+
+    def run(self, *args: str) -> Result:
+        result = CliRunner().invoke(
+            cli, ["--config", str(self.config), *args], catch_exceptions=False
+        )
+        assert "Traceback" not in result.output
+        return result
+
+    def ok(self, *args: str) -> Result:
+        result = self.run(*args)
+        assert result.exit_code == 0, result.output
+        return result
+
+    def archive(self) -> list[dict[str, Any]]:
+        return json.loads(self.ok("archive", "--json").stdout)
+
+    def entry_with(self, url_part: str) -> dict[str, Any]:
+        (entry,) = [
+            e for e in self.archive() if any(url_part in (c["url"] or "") for c in e["copies"])
+        ]
+        return entry
+
+
+@pytest.fixture
+def site(tmp_path: Path, feed_server: FeedServer) -> Site:
+    s = feed_server
+    rss, atom, xml = "application/rss+xml; charset=UTF-8", "application/atom+xml", "text/xml"
+    comments = "wordpress/2024/03/02/why-feeds-still-matter/feed/"
+    s.serve("wordpress/feed/", fixture("wordpress.rss", s), ETag='"wp-1"', Content_Type=rss)
+    s.serve(comments, fixture("wordpress-comments.rss", s), Content_Type=rss)
+    s.serve("substack/feed", fixture("substack.atom", s), Content_Type=atom)
+    s.serve("medium/feed/@janedoe", fixture("medium.rss", s), Content_Type=xml)
+    s.serve("sam/rss.xml", fixture("other-author.rss", s), Content_Type=rss)
+    folder = tmp_path / "site"
+    folder.mkdir()
+    site = Site(folder, s)
+    for path in ("wordpress/feed/", "substack/feed", "medium/feed/@janedoe", "sam/rss.xml"):
+        site.ok("subscribe", s.url(path))
+    return site
+
+
+def rules_by_host(entry: dict[str, Any]) -> dict[str, str | None]:
+    return {copy["url"].split("/")[2]: copy["merge_rule"] for copy in entry["copies"]}
+
+
+def test_every_copy_of_the_article_joins_our_own_post(site: Site) -> None:
+    result = site.ok("fetch")
+    assert "error" not in result.stderr
+    entry = site.entry_with("blog.example.org")
+    assert entry["copies"][0]["url"] == OWN_URL  # our own post is the canonical copy
+    assert entry["title"] == "Why Feeds Still Matter"
+    assert rules_by_host(entry) == {
+        "blog.example.org": None,
+        "mirror.example.net": "link",  # "originally published on <a href=...>" (trailing slash)
+        "janeletters.substack.example": "content",  # summary-only copy, title with "!"
+        "medium.example": "link",  # "Originally published at" with www. and utm_ parameters
+    }
+    substack = next(c for c in entry["copies"] if "substack" in c["url"])
+    assert "of the shorter text in the longer" in substack["merge_evidence"]
+    assert len(site.archive()) == 3  # plus the follow-up article and the other author's
+
+
+def test_same_title_other_author_and_a_follow_up_are_separate_articles(site: Site) -> None:
+    site.ok("fetch")
+    other = site.entry_with("sam.example.com")
+    assert len(other["copies"]) == 1
+    follow_up = site.entry_with("why-feeds-still-matter-part-two")
+    assert len(follow_up["copies"]) == 1
+
+
+def test_a_duplicate_item_inside_one_feed_is_one_copy(site: Site) -> None:
+    site.ok("fetch")
+    entry = site.entry_with("blog.example.org")
+    mirror = [c for c in entry["copies"] if "mirror.example.net" in c["url"]]
+    assert len(mirror) == 1
+
+
+def test_comments_of_every_copy_are_gathered(site: Site) -> None:
+    result = site.ok("fetch")
+    assert "2 comment(s)" in result.stdout
+    entry = site.entry_with("blog.example.org")
+    by_author = {c["author"]: c for c in entry["comments"]}
+    assert set(by_author) == {"Priya", "Tom"}
+    assert (
+        by_author["Priya"]["source"]
+        == "https://mirror.example.net/2024/03/02/why-feeds-still-matter/"
+    )
+    assert by_author["Priya"]["published"].startswith("2024-03-03T11:30:00")
+    for comment in by_author.values():
+        html = comment["content_html"]
+        assert "onerror" not in html and "javascript:" not in html and "<script" not in html
+
+
+def test_fetching_again_doubles_nothing_and_uses_conditional_get(site: Site) -> None:
+    site.ok("fetch")
+    before = site.archive()
+    result = site.ok("fetch")
+    assert site.archive() == before
+    assert "1 not modified" in result.stdout  # the WordPress feed answered 304 to its ETag
+    assert site.server.hits("wordpress/feed/")[-1].get("If-None-Match") == '"wp-1"'
+
+
+def test_manual_merge_and_split_survive_a_refetch(site: Site) -> None:
+    site.ok("fetch")
+    main = site.entry_with("blog.example.org")
+    other = site.entry_with("sam.example.com")
+    substack = next(c for c in main["copies"] if "substack" in c["url"])
+    site.ok("split", str(main["id"]), str(substack["id"]))
+    site.ok("merge", str(main["id"]), str(other["id"]))
+    site.server.routes["/substack/feed"].body += b"\n"  # changed bytes: fetched and stored again
+    site.ok("fetch")
+    main = site.entry_with("blog.example.org")
+    hosts = {c["url"].split("/")[2] for c in main["copies"]}
+    assert "sam.example.com" in hosts and "janeletters.substack.example" not in hosts
+    assert len(site.entry_with("janeletters.substack.example")["copies"]) == 1
+    manual = {c["url"].split("/")[2]: c["merge_rule"] for c in main["copies"]}
+    assert manual["sam.example.com"] == "manual"
+
+
+def test_archive_lists_why_each_copy_was_merged(site: Site) -> None:
+    site.ok("fetch")
+    lines = site.ok("archive").stdout.splitlines()
+    assert any("mirror.example.net" in line and "(link:" in line for line in lines)
+    assert any("substack" in line and "(content:" in line for line in lines)
+
+
+def test_a_broken_feed_is_reported_and_the_others_still_merge(site: Site) -> None:
+    site.server.serve("broken/feed", fixture("other-author.rss", site.server))
+    site.ok("subscribe", site.server.url("broken/feed"))
+    site.server.serve(
+        "broken/feed", "<rss><channel><title>cut off", Content_Type="application/rss+xml"
+    )
+    result = site.run("fetch")
+    assert result.exit_code == 1
+    assert site.server.url("broken/feed") in result.stderr
+    assert len(site.entry_with("blog.example.org")["copies"]) == 4
+    listing = site.ok("subscriptions").stdout
+    broken = next(line for line in listing.splitlines() if "broken/feed" in line)
+    assert "1 failure(s)" in broken
+
+
+def test_a_failed_fetch_changes_nothing_already_archived(site: Site) -> None:
+    site.ok("fetch")
+    before = site.archive()
+    site.server.routes[
+        "/wordpress/feed/"
+    ].body = b"<?xml version='1.0'?><rss><channel><item><title>x"
+    site.server.routes["/wordpress/feed/"].headers.pop("ETag")
+    result = site.run("fetch")
+    assert result.exit_code == 1
+    assert site.archive() == before
+
+
+def test_subscribe_by_site_url_finds_the_advertised_feed(site: Site) -> None:
+    page = (
+        '<html><head><link rel="alternate" type="application/rss+xml" title="Sam" '
+        'href="/sam/rss.xml"></head><body>hi</body></html>'
+    )
+    site.server.serve("sam/", page, Content_Type="text/html")
+    site.ok("unsubscribe", site.server.url("sam/rss.xml"))
+    result = site.ok("subscribe", site.server.url("sam/"))
+    assert site.server.url("sam/rss.xml") in result.stdout
+    listed = json.loads(site.ok("subscriptions", "--json").stdout)
+    assert site.server.url("sam/rss.xml") in {feed["url"] for feed in listed}
+
+
+def test_subscriptions_and_unsubscribe(site: Site) -> None:
+    assert len(json.loads(site.ok("subscriptions", "--json").stdout)) == 4
+    site.ok("unsubscribe", site.server.url("sam/rss.xml"))
+    assert len(json.loads(site.ok("subscriptions", "--json").stdout)) == 3
+    result = site.run("unsubscribe", site.server.url("sam/rss.xml"))
+    assert result.exit_code != 0 and "not subscribed" in result.output
+
+
+def test_subscribe_refuses_what_is_not_a_feed(site: Site) -> None:
+    site.server.serve("plain", "<html><body>No feeds here</body></html>", Content_Type="text/html")
+    result = site.run("subscribe", site.server.url("plain"))
+    assert result.exit_code == 1
+    assert "advertises no feed" in result.output
+    listed = json.loads(site.ok("subscriptions", "--json").stdout)
+    assert site.server.url("plain") not in {feed["url"] for feed in listed}
