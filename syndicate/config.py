@@ -37,6 +37,7 @@ class Settings:
     strict: bool = False
     archive: Path = Path("archive.sqlite3")  # [archive] path
     jobs: int = 4  # [fetch] jobs: feeds fetched at once
+    archive_feed_limit: int = 100  # [archive] feed_limit: articles in archive.xml/.atom/.json
 
     @property
     def zone(self) -> ZoneInfo:
@@ -50,8 +51,12 @@ class Settings:
 SETTING_NAMES = tuple(f.name for f in fields(Settings))
 # Which config-file table holds which setting: {table: {key in the table: Settings field}}.
 TABLES: dict[str, dict[str, str]] = {
-    "site": {name: name for name in SETTING_NAMES if name not in ("archive", "jobs")},
-    "archive": {"path": "archive"},
+    "site": {
+        name: name
+        for name in SETTING_NAMES
+        if name not in ("archive", "jobs", "archive_feed_limit")
+    },
+    "archive": {"path": "archive", "feed_limit": "archive_feed_limit"},
     "fetch": {"jobs": "jobs"},
 }
 

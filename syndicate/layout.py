@@ -19,6 +19,9 @@ SITE_ATOM = "atom.xml"
 SITE_JSON = "feed.json"
 COMMENTS_RSS = "comments.xml"
 COMMENTS_ATOM = "comments.atom"
+ARCHIVE_RSS = "archive.xml"
+ARCHIVE_ATOM = "archive.atom"
+ARCHIVE_JSON = "archive.json"
 _UNSAFE_IN_ANCHOR = re.compile(r"[^A-Za-z0-9_.-]+")
 
 

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from syndicate import layout as paths
+from syndicate.backfeed import ArchiveView, read_archive, with_backfed_comments
 from syndicate.config import Settings
 from syndicate.errors import PostError, PostWarning
 from syndicate.layout import Layout
 from syndicate.model import Post
+from syndicate.render.archive import article_dates, render_archive_feed, render_archive_json
 from syndicate.render.feeds import (
     ATOM_TYPE,
     RSS_TYPE,
@@ -67,7 +69,9 @@ def build_site(settings: Settings) -> BuildReport:
         report.skipped_writing = True
         return report
     prepare_output(settings.output)
-    files = SitePlan(settings, loaded.posts).files()
+    archive = read_archive(settings, loaded.posts, limit=settings.archive_feed_limit)
+    posts = with_backfed_comments(loaded.posts, archive.articles, Layout.for_settings(settings))
+    files = SitePlan(settings, posts, archive).files()
     report.absorb(write_site(settings.output, files))
     return report
 
@@ -75,8 +79,11 @@ def build_site(settings: Settings) -> BuildReport:
 class SitePlan:
     """Renders the whole site into memory as {path under the output folder: bytes}."""
 
-    def __init__(self, settings: Settings, posts: Sequence[Post]) -> None:
+    def __init__(
+        self, settings: Settings, posts: Sequence[Post], archive: ArchiveView | None = None
+    ) -> None:
         self.settings = settings
+        self.archive = archive or ArchiveView([], {})
         self.layout = Layout.for_settings(settings)
         self.posts = sorted(posts, key=lambda post: (post.published, post.slug), reverse=True)
         self.title = settings.title or shared_site_name(self.posts) or DEFAULT_TITLE
@@ -87,6 +94,7 @@ class SitePlan:
         files: dict[str, bytes] = {}
         files.update(self.site_feeds())
         files.update(self.site_comment_feeds())
+        files.update(self.archive_feeds())
         files[paths.INDEX_PAGE] = render_index(
             site_title=self.title, description=self.settings.description,
             language=self.settings.language, home_url=self.home_url, posts=self.posts,
@@ -148,6 +156,23 @@ class SitePlan:
         )  # fmt: skip
         return {rss_path: feed.rss, atom_path: feed.atom, layout.post_page(post): page}
 
+    def archive_feeds(self) -> dict[str, bytes]:
+        """Every article with all its copies: ours and those found on the sites we follow."""
+        articles = self.archive.articles[: self.settings.archive_feed_limit]
+        dates = [d for a in articles for d in article_dates(a) if d]
+        updated = max(dates, default=EMPTY_SITE_DATE)
+        meta = self.meta(
+            f"{self.title}: archive", f"Articles of {self.title} with every copy of each",
+            self.home_url, paths.ARCHIVE_RSS, paths.ARCHIVE_ATOM, updated,
+        )  # fmt: skip
+        feed = render_archive_feed(meta, articles, self.archive.texts)
+        json_url = self.layout.url(paths.ARCHIVE_JSON)
+        return {
+            paths.ARCHIVE_RSS: feed.rss,
+            paths.ARCHIVE_ATOM: feed.atom,
+            paths.ARCHIVE_JSON: render_archive_json(meta, json_url, articles, self.archive.texts),
+        }
+
     def site_feed_links(self) -> list[FeedLink]:
         url = self.layout.url
         return [
@@ -156,6 +181,9 @@ class SitePlan:
             FeedLink(f"{self.title} (JSON Feed)", url(paths.SITE_JSON), JSON_FEED_TYPE),
             FeedLink(f"Comments for {self.title} (RSS)", url(paths.COMMENTS_RSS), RSS_TYPE),
             FeedLink(f"Comments for {self.title} (Atom)", url(paths.COMMENTS_ATOM), ATOM_TYPE),
+            FeedLink(f"{self.title}: archive (RSS)", url(paths.ARCHIVE_RSS), RSS_TYPE),
+            FeedLink(f"{self.title}: archive (Atom)", url(paths.ARCHIVE_ATOM), ATOM_TYPE),
+            FeedLink(f"{self.title}: archive (JSON Feed)", url(paths.ARCHIVE_JSON), JSON_FEED_TYPE),
         ]
 
     def meta(

@@ -10,8 +10,10 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+import feedparser
 import pytest
 from click.testing import CliRunner, Result
+from lxml import etree
 
 from syndicate.cli import cli
 from tests.conftest import FeedServer
@@ -227,3 +229,53 @@ def test_subscribe_refuses_what_is_not_a_feed(site: Site) -> None:
     assert "advertises no feed" in result.output
     listed = json.loads(site.ok("subscriptions", "--json").stdout)
     assert site.server.url("plain") not in {feed["url"] for feed in listed}
+
+
+ATOM_NS = {"atom": "http://www.w3.org/2005/Atom"}
+
+
+def parse_clean(path: Path) -> Any:
+    parsed = feedparser.parse(path.read_bytes())
+    assert not parsed.bozo, (path, parsed.get("bozo_exception"))
+    return parsed
+
+
+def test_build_writes_the_archive_feeds_naming_every_copy(site: Site) -> None:
+    site.ok("fetch")
+    site.ok("build")
+    out = site.root / "out"
+    atom = parse_clean(out / "archive.atom")
+    ours = next(e for e in atom.entries if e.link == OWN_URL)
+    related = {link.href for link in ours.links if link.rel == "related"}
+    assert {h.split("/")[2] for h in related} == {
+        "mirror.example.net", "janeletters.substack.example", "medium.example",
+    }  # fmt: skip
+    rss_tree = etree.parse(str(out / "archive.xml"))
+    item = next(i for i in rss_tree.iter("item") if i.findtext("link") == OWN_URL)
+    assert len(item.findall("atom:link[@rel='related']", ATOM_NS)) == 3
+    parse_clean(out / "archive.xml")
+    document = json.loads((out / "archive.json").read_text(encoding="utf-8"))
+    item_json = next(i for i in document["items"] if i.get("url") == OWN_URL)
+    assert len(item_json["_syndicate"]["copies"]) == 4
+    assert len(document["items"]) == 3
+
+
+def test_backfed_comments_join_our_post_comment_feeds_marked_with_their_copy(site: Site) -> None:
+    site.ok("fetch")
+    site.ok("build")
+    folder = site.root / "out" / "posts" / "why-feeds-still-matter"
+    rss = parse_clean(folder / "comments.xml")
+    assert {e.author for e in rss.entries} == {"Priya", "Tom"}
+    tree = etree.parse(str(folder / "comments.xml"))
+    sources = {i.findtext("dc:creator", namespaces={"dc": "http://purl.org/dc/elements/1.1/"}):
+               i.find("source") for i in tree.iter("item")}  # fmt: skip
+    assert sources["Priya"].get("url") == site.server.url("wordpress/feed/")
+    assert sources["Priya"].text == "Mirror Of Good Writing"
+    atom = parse_clean(folder / "comments.atom")
+    priya = next(e for e in atom.entries if e.author == "Priya")
+    via = [link.href for link in priya.links if link.rel == "via"]
+    assert via == ["https://mirror.example.net/2024/03/02/why-feeds-still-matter/#comment-17"]
+    site_rss = parse_clean(site.root / "out" / "rss.xml")
+    assert site_rss.entries[0].slash_comments == "2"
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert "Mirror Of Good Writing" in page and "onerror" not in page

@@ -202,7 +202,8 @@ def blog(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_every_feed_of_the_blog_parses_cleanly(blog: Path) -> None:
     feeds = sorted(p for p in blog.rglob("*") if p.suffix in (".xml", ".atom"))
-    assert len(feeds) == 4 + 2 * 4  # site feeds + comment feeds, plus two per published post
+    # site, comments and archive feeds (RSS + Atom each), plus two per published post
+    assert len(feeds) == 6 + 2 * 4
     for path in feeds:
         feed(path)
     rss, atom = feed(blog / "rss.xml"), feed(blog / "atom.xml")

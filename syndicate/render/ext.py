@@ -15,6 +15,7 @@ from feedgen.util import xml_elem
 WFW_NS = "http://wellformedweb.org/CommentAPI/"
 SLASH_NS = "http://purl.org/rss/1.0/modules/slash/"
 THR_NS = "http://purl.org/syndication/thread/1.0"
+ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
 class WfwExtension(BaseExtension):
@@ -107,9 +108,51 @@ class ThrEntryExtension(BaseEntryExtension):
             xml_elem(f"{{{THR_NS}}}in-reply-to", parent, **self._in_reply_to)
 
 
+class LinksExtension(BaseExtension):
+    def extend_ns(self) -> dict[str, str]:
+        return {}  # Atom is the document's own namespace; feedgen declares `atom` in RSS
+
+
+class LinksEntryExtension(BaseEntryExtension):
+    """Extra typed links on an entry (rel="related" copies, rel="via" sources): `<link>` in
+    Atom, `<atom:link>` in RSS. feedgen 1.0 drops rel and type from extra entry links in
+    Atom, so they are written here."""
+
+    def __init__(self) -> None:
+        self._links: list[dict[str, str]] = []
+        self._rss_source: tuple[str, str] | None = None
+
+    def rss_source(self, feed_url: str, title: str) -> None:
+        """RSS `<source url>`: the channel a republished item came from (Atom uses rel="via")."""
+        self._rss_source = (feed_url, title)
+
+    def add(
+        self, href: str, *, rel: str, media_type: str | None = None, title: str | None = None
+    ) -> None:
+        link = {"rel": rel, "href": href}
+        if media_type:
+            link["type"] = media_type
+        if title:
+            link["title"] = title
+        self._links.append(link)
+
+    def extend_atom(self, entry: Any) -> Any:
+        for link in self._links:
+            xml_elem("link", entry, **link)
+        return entry
+
+    def extend_rss(self, item: Any) -> Any:
+        if self._rss_source:
+            xml_elem("source", item, url=self._rss_source[0]).text = self._rss_source[1]
+        for link in self._links:
+            xml_elem(f"{{{ATOM_NS}}}link", item, **link)
+        return item
+
+
 def register_extensions(feed: Any) -> None:
     """Load every namespace a syndicate feed may use onto a FeedGenerator."""
     feed.load_extension("dc", atom=False, rss=True)
     feed.register_extension("wfw", WfwExtension, WfwEntryExtension, atom=False, rss=True)
     feed.register_extension("slash", SlashExtension, SlashEntryExtension, atom=False, rss=True)
     feed.register_extension("thr", ThrExtension, ThrEntryExtension, atom=True, rss=True)
+    feed.register_extension("links", LinksExtension, LinksEntryExtension, atom=True, rss=True)

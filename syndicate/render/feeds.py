@@ -57,22 +57,22 @@ class CommentItem:
 def render_post_feed(
     meta: FeedMeta, posts: Sequence[Post], layout: Layout, *, full_content: bool
 ) -> RenderedFeed:
-    feed = _generator(meta)
+    feed = new_generator(meta)
     for post in posts:
         _add_post_entry(feed.add_entry(order="append"), post, layout, meta, full_content)
-    return _serialise(feed, meta)
+    return serialise(feed, meta)
 
 
 def render_comment_feed(
     meta: FeedMeta, items: Sequence[CommentItem], layout: Layout, *, name_the_post: bool
 ) -> RenderedFeed:
-    feed = _generator(meta)
+    feed = new_generator(meta)
     for item in items:
         _add_comment_entry(feed.add_entry(order="append"), item, layout, name_the_post)
-    return _serialise(feed, meta)
+    return serialise(feed, meta)
 
 
-def _generator(meta: FeedMeta) -> FeedGenerator:
+def new_generator(meta: FeedMeta) -> FeedGenerator:
     feed = FeedGenerator()
     register_extensions(feed)
     feed.id(meta.atom_url)
@@ -85,7 +85,7 @@ def _generator(meta: FeedMeta) -> FeedGenerator:
     return feed
 
 
-def _serialise(feed: FeedGenerator, meta: FeedMeta) -> RenderedFeed:
+def serialise(feed: FeedGenerator, meta: FeedMeta) -> RenderedFeed:
     # feedgen takes the RSS channel link from the last link set, and its atom:link from "self".
     feed.link(href=meta.rss_url, rel="self", type=RSS_TYPE, replace=True)
     feed.link(href=meta.home_url, rel="alternate", type=HTML_TYPE)
@@ -146,6 +146,11 @@ def _add_comment_entry(
         escape(plain_text(comment.content_html) or comment.author, quote=False), type="html"
     )
     entry.content(comment.content_html, type="html")
+    if comment.via is not None:
+        via = comment.via
+        entry.links.add(via.comment_url or via.copy_url, rel="via", media_type=HTML_TYPE,
+                        title=via.feed_title)  # fmt: skip
+        entry.links.rss_source(via.feed_url, via.feed_title or via.copy_url)
     if item.parent is not None:
         entry.thr.in_reply_to(
             layout.comment_id(post, item.parent), href=layout.comment_url(post, item.parent)

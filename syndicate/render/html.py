@@ -100,6 +100,8 @@ def _comment_view(node: CommentNode) -> dict[str, Any]:
         "author_url": comment.author_url,
         "content_html": comment.content_html,
         "likes": comment.likes,
+        "via_url": (comment.via.comment_url or comment.via.copy_url) if comment.via else None,
+        "via_title": (comment.via.feed_title or comment.via.copy_url) if comment.via else None,
         "published_iso": comment.published.isoformat() if comment.published else None,
         "published_human": human_date(comment.published) if comment.published else None,
         "replies": [_comment_view(child) for child in node.replies],
