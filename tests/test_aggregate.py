@@ -6,6 +6,7 @@ Real HTTP on 127.0.0.1 serving feeds in the shapes real hosts produce, a real SQ
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -279,3 +280,91 @@ def test_backfed_comments_join_our_post_comment_feeds_marked_with_their_copy(sit
     assert site_rss.entries[0].slash_comments == "2"
     page = (folder / "index.html").read_text(encoding="utf-8")
     assert "Mirror Of Good Writing" in page and "onerror" not in page
+
+
+def subscription(site: Site, url_part: str) -> dict[str, Any]:
+    listed = json.loads(site.ok("subscriptions", "--json").stdout)
+    (feed,) = [feed for feed in listed if url_part in feed["url"]]
+    return feed
+
+
+def test_a_permanent_redirect_moves_the_subscription(site: Site) -> None:
+    site.server.serve("sam/new.xml", fixture("other-author.rss", site.server))
+    site.server.serve("sam/rss.xml", "", status=301, Location=site.server.url("sam/new.xml"))
+    result = site.ok("fetch")
+    assert "moved permanently" in result.stderr
+    assert subscription(site, "sam/")["url"] == site.server.url("sam/new.xml")
+    assert len(site.entry_with("sam.example.com")["copies"]) == 1
+    site.ok("fetch")
+    assert site.server.hits("sam/rss.xml") and len(site.server.hits("sam/new.xml")) == 2
+
+
+def test_410_gone_ends_the_subscription_with_a_note(site: Site) -> None:
+    site.server.serve("sam/rss.xml", "gone", status=410)
+    result = site.ok("fetch")
+    assert "410 Gone" in result.stderr
+    assert subscription(site, "sam/")["gone"]
+    assert "gone" in site.ok("subscriptions").stdout
+    before = len(site.server.hits("sam/rss.xml"))
+    site.ok("fetch")
+    assert len(site.server.hits("sam/rss.xml")) == before  # never asked again
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "at_least_seconds"),
+    [(429, "7200", 7200), (503, "Wed, 21 Oct 2099 07:28:00 GMT", 10**8), (500, None, 60)],
+)
+def test_a_failing_feed_backs_off_and_says_why(
+    site: Site, status: int, retry_after: str | None, at_least_seconds: int
+) -> None:
+    headers = {"Retry-After": retry_after} if retry_after else {}
+    site.server.serve("sam/rss.xml", "busy", status=status, **headers)
+    result = site.run("fetch")
+    assert result.exit_code == 1 and str(status) in result.stderr
+    feed = subscription(site, "sam/")
+    assert feed["failures"] == 1 and str(status) in feed["last_error"]
+    wait = datetime.fromisoformat(feed["next_due"]) - datetime.fromisoformat(feed["last_fetched"])
+    assert wait.total_seconds() >= at_least_seconds
+    hits = len(site.server.hits("sam/rss.xml"))
+    assert site.ok("fetch").exit_code == 0  # skipped until due: no error, no request
+    assert len(site.server.hits("sam/rss.xml")) == hits
+    assert "next try" in site.ok("subscriptions").stdout
+
+
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>
+<rss version="2.0"><channel><title>&d;</title><item><title>&d;</title></item></channel></rss>"""
+EXTERNAL = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<rss version="2.0"><channel><title>x</title><item><title>&secret;</title></item></channel></rss>"""
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        BOMB,
+        EXTERNAL,
+        b"<html><body>not a feed</body></html>",
+        b"<?xml version='1.0'?><rss version='2.0'><channel><item><title>cut",
+        b"",
+        b"\x00\x01\x02 binary garbage \xff\xfe",
+        b"<rss version='2.0'><channel>" + b"<item><title>big</title></item>" * 400_000,
+    ],
+    ids=["xml-bomb", "external-entity", "html", "truncated", "empty", "binary", "huge"],
+)
+def test_hostile_feeds_are_recorded_and_the_others_still_merge(site: Site, body: bytes) -> None:
+    site.ok("fetch")
+    before = site.archive()
+    site.server.serve("evil/feed", fixture("other-author.rss", site.server).replace("sam", "eve"))
+    site.ok("subscribe", site.server.url("evil/feed"))
+    site.server.serve("evil/feed", body, Content_Type="application/rss+xml")
+    site.server.routes["/sam/rss.xml"].body += b"\n"
+    result = site.run("fetch")
+    assert result.exit_code == 1
+    assert site.server.url("evil/feed") in result.stderr
+    assert subscription(site, "evil/")["last_error"]
+    after = site.archive()
+    assert [
+        a for a in after if not any("eve.example.com" in c["url"] for c in a["copies"])
+    ] == before
