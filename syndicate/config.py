@@ -38,6 +38,9 @@ class Settings:
     archive: Path = Path("archive.sqlite3")  # [archive] path
     jobs: int = 4  # [fetch] jobs: feeds fetched at once
     archive_feed_limit: int = 100  # [archive] feed_limit: articles in archive.xml/.atom/.json
+    hub: str | None = None  # a WebSub hub: every feed names it, publish pings it
+    interval: int = 60  # [publish] interval: minutes between cron runs (RSS ttl, sy:update*)
+    stylesheet: bool = True  # feeds carry an XSL that shows them in a browser as a page
 
     @property
     def zone(self) -> ZoneInfo:
@@ -50,15 +53,17 @@ class Settings:
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings))
 # Which config-file table holds which setting: {table: {key in the table: Settings field}}.
-TABLES: dict[str, dict[str, str]] = {
-    "site": {
-        name: name
-        for name in SETTING_NAMES
-        if name not in ("archive", "jobs", "archive_feed_limit")
-    },
-    "archive": {"path": "archive", "feed_limit": "archive_feed_limit"},
-    "fetch": {"jobs": "jobs"},
+OUTSIDE_SITE_TABLE = {
+    "archive": ("archive", "path"),
+    "archive_feed_limit": ("archive", "feed_limit"),
+    "jobs": ("fetch", "jobs"),
+    "interval": ("publish", "interval"),
 }
+TABLES: dict[str, dict[str, str]] = {
+    "site": {name: name for name in SETTING_NAMES if name not in OUTSIDE_SITE_TABLE}
+}
+for _field, (_table, _key) in OUTSIDE_SITE_TABLE.items():
+    TABLES.setdefault(_table, {})[_key] = _field
 
 
 def load_settings(
@@ -150,6 +155,10 @@ def _check(settings: Settings) -> None:
     parts = urlsplit(settings.base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"base_url: expected an absolute http(s) URL, got {settings.base_url!r}")
+    if settings.hub is not None and urlsplit(settings.hub).scheme not in ("http", "https"):
+        raise ConfigError(f"hub: expected an http(s) URL, got {settings.hub!r}")
+    if settings.interval < 1:
+        raise ConfigError(f"interval: must be at least 1 minute, got {settings.interval}")
     if settings.jobs < 1:
         raise ConfigError(f"jobs: must be at least 1, got {settings.jobs}")
     if settings.feed_limit < 1:

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from syndicate.config import Settings
 from syndicate.model import Comment, Post
+from syndicate.sources.base import make_slug
 
 INDEX_PAGE = "index.html"
 SITE_RSS = "rss.xml"
@@ -22,6 +23,7 @@ COMMENTS_ATOM = "comments.atom"
 ARCHIVE_RSS = "archive.xml"
 ARCHIVE_ATOM = "archive.atom"
 ARCHIVE_JSON = "archive.json"
+STYLESHEET = "feed.xsl"
 _UNSAFE_IN_ANCHOR = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
@@ -61,6 +63,15 @@ class Layout:
 
     def comment_url(self, post: Post, comment: Comment) -> str:
         return f"{self.url(self.post_page(post))}#{comment_anchor(comment.id)}"
+
+
+def history_page(number: int, suffix: str) -> str:
+    """RFC 5005 archive page `number` (1 is the oldest) of the site feed: .xml or .atom."""
+    return f"history/{number}{suffix}"
+
+
+def tag_feed(tag: str, suffix: str) -> str:
+    return f"tags/{make_slug(tag) or 'tag'}{suffix}"
 
 
 def comment_anchor(comment_id: str) -> str:

@@ -9,6 +9,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import resources
+from urllib.parse import urlsplit
 
 from syndicate import layout as paths
 from syndicate.backfeed import ArchiveView, read_archive, with_backfed_comments
@@ -22,6 +24,7 @@ from syndicate.render.feeds import (
     RSS_TYPE,
     CommentItem,
     FeedMeta,
+    FeedRelation,
     latest_comment_date,
     render_comment_feed,
     render_post_feed,
@@ -95,10 +98,14 @@ class SitePlan:
         files.update(self.site_feeds())
         files.update(self.site_comment_feeds())
         files.update(self.archive_feeds())
+        files.update(self.history_pages())
+        files.update(self.tag_feeds())
+        if self.settings.stylesheet:
+            files[paths.STYLESHEET] = feed_stylesheet()
         files[paths.INDEX_PAGE] = render_index(
             site_title=self.title, description=self.settings.description,
             language=self.settings.language, home_url=self.home_url, posts=self.posts,
-            layout=self.layout, feeds=self.site_feed_links(),
+            layout=self.layout, feeds=[*self.site_feed_links(), *self.tag_feed_links(self.tags())],
         )  # fmt: skip
         for post in self.posts:
             files.update(self.post_files(post))
@@ -106,10 +113,12 @@ class SitePlan:
 
     def site_feeds(self) -> dict[str, bytes]:
         newest = self.posts[: self.settings.feed_limit]
+        pages = self.history_page_count()
+        history = (self.history_link("prev-archive", pages),) if pages else ()
         meta = self.meta(
             self.title, self.settings.description, self.home_url,
             paths.SITE_RSS, paths.SITE_ATOM,
-            max((post.last_modified for post in newest), default=EMPTY_SITE_DATE),
+            max((post.last_modified for post in newest), default=EMPTY_SITE_DATE), history,
         )  # fmt: skip
         full = self.settings.full_content
         feed = render_post_feed(meta, newest, self.layout, full_content=full)
@@ -152,7 +161,8 @@ class SitePlan:
         ]
         page = render_post_page(
             site_title=self.title, language=self.settings.language, home_url=self.home_url,
-            post=post, layout=layout, feeds=[*self.site_feed_links(), *post_feeds],
+            post=post, layout=layout,
+            feeds=[*self.site_feed_links(), *post_feeds, *self.tag_feed_links(post.tags)],
         )  # fmt: skip
         return {rss_path: feed.rss, atom_path: feed.atom, layout.post_page(post): page}
 
@@ -173,6 +183,81 @@ class SitePlan:
             paths.ARCHIVE_JSON: render_archive_json(meta, json_url, articles, self.archive.texts),
         }
 
+    # -- RFC 5005 archived feed: full pages of `feed_limit` posts, oldest first ------------------
+
+    def history_page_count(self) -> int:
+        """Only full pages: a page never changes once written, the newest posts are in the feed."""
+        return len(self.posts) // self.settings.feed_limit
+
+    def history_link(self, rel: str, number: int) -> FeedRelation:
+        return FeedRelation(
+            rel,
+            self.layout.url(paths.history_page(number, ".xml")),
+            self.layout.url(paths.history_page(number, ".atom")),
+        )
+
+    def history_pages(self) -> dict[str, bytes]:
+        oldest_first = self.posts[::-1]
+        size = self.settings.feed_limit
+        files: dict[str, bytes] = {}
+        current = FeedRelation(
+            "current", self.layout.url(paths.SITE_RSS), self.layout.url(paths.SITE_ATOM)
+        )
+        for number in range(1, self.history_page_count() + 1):
+            posts = oldest_first[(number - 1) * size : number * size][::-1]
+            links = (
+                (current, self.history_link("prev-archive", number - 1))
+                if number > 1
+                else (current,)
+            )
+            rss_path, atom_path = (
+                paths.history_page(number, ".xml"),
+                paths.history_page(number, ".atom"),
+            )
+            meta = self.meta(
+                f"{self.title} (archive page {number})", self.settings.description, self.home_url,
+                rss_path, atom_path, max(post.last_modified for post in posts), links,
+                is_archive_page=True,
+            )  # fmt: skip
+            feed = render_post_feed(
+                meta, posts, self.layout, full_content=self.settings.full_content
+            )
+            files[rss_path], files[atom_path] = feed.rss, feed.atom
+        return files
+
+    # -- tag feeds --------------------------------------------------------------------------------
+
+    def tags(self) -> list[str]:
+        return sorted({tag for post in self.posts for tag in post.tags}, key=str.casefold)
+
+    def tag_feeds(self) -> dict[str, bytes]:
+        files: dict[str, bytes] = {}
+        for tag in self.tags():
+            posts = [post for post in self.posts if tag in post.tags][: self.settings.feed_limit]
+            rss_path, atom_path = paths.tag_feed(tag, ".xml"), paths.tag_feed(tag, ".atom")
+            meta = self.meta(
+                f"{self.title}: {tag}", f"Posts tagged “{tag}” on {self.title}", self.home_url,
+                rss_path, atom_path, max(post.last_modified for post in posts),
+            )  # fmt: skip
+            feed = render_post_feed(
+                meta, posts, self.layout, full_content=self.settings.full_content
+            )
+            files[rss_path], files[atom_path] = feed.rss, feed.atom
+        return files
+
+    def tag_feed_links(self, tags: Sequence[str]) -> list[FeedLink]:
+        url = self.layout.url
+        return [
+            link
+            for tag in tags
+            for link in (
+                FeedLink(f"{self.title}: {tag} (RSS)", url(paths.tag_feed(tag, ".xml")), RSS_TYPE),
+                FeedLink(
+                    f"{self.title}: {tag} (Atom)", url(paths.tag_feed(tag, ".atom")), ATOM_TYPE
+                ),
+            )
+        ]
+
     def site_feed_links(self) -> list[FeedLink]:
         url = self.layout.url
         return [
@@ -188,13 +273,25 @@ class SitePlan:
 
     def meta(
         self, title: str, description: str, home_url: str, rss_path: str, atom_path: str,
-        updated: datetime,
+        updated: datetime, links: Sequence[FeedRelation] = (), *, is_archive_page: bool = False,
     ) -> FeedMeta:  # fmt: skip
+        """Every feed's self-description; each names the WebSub hub when there is one."""
+        hub = self.settings.hub
+        hub_links = (FeedRelation("hub", hub, hub),) if hub else ()
+        # Root-relative: browsers apply an XSL only from the feed's own origin, whatever host.
+        base_path = urlsplit(self.settings.base_url).path
+        stylesheet = base_path + paths.STYLESHEET if self.settings.stylesheet else None
         return FeedMeta(
             title=title, description=description or title, home_url=home_url,
             rss_url=self.layout.url(rss_path), atom_url=self.layout.url(atom_path),
             updated=updated, language=self.settings.language, author=self.author,
+            extra_links=(*hub_links, *links), is_archive_page=is_archive_page,
+            schedule_minutes=self.settings.interval, stylesheet_url=stylesheet,
         )  # fmt: skip
+
+
+def feed_stylesheet() -> bytes:
+    return (resources.files("syndicate") / "templates" / paths.STYLESHEET).read_bytes()
 
 
 def comment_items(post: Post) -> list[CommentItem]:

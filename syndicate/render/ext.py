@@ -149,6 +149,57 @@ class LinksEntryExtension(BaseEntryExtension):
         return item
 
 
+FH_NS = "http://purl.org/syndication/history/1.0"
+SY_NS = "http://purl.org/rss/1.0/modules/syndication/"
+
+
+class ChannelExtension(BaseExtension):
+    """Feed-level additions feedgen lacks in RSS: `atom:link` relations other than self (hub,
+    current, prev-archive), `sy:updatePeriod`/`sy:updateFrequency` (feedgen's own syndication
+    extension misspells them), and, in both formats, RFC 5005's `<fh:archive/>` marker."""
+
+    def __init__(self) -> None:
+        self._rss_links: list[dict[str, str]] = []
+        self._archive = False
+        self._schedule: tuple[str, int] | None = None
+
+    def schedule(self, period: str, frequency: int) -> None:
+        """How often the feed is rebuilt: `frequency` times per `period` (hourly, daily ...)."""
+        self._schedule = (period, frequency)
+
+    def rss_links(self, links: list[dict[str, str]]) -> None:
+        self._rss_links = links
+
+    def archive(self, is_archive: bool) -> None:
+        self._archive = is_archive
+
+    def extend_ns(self) -> dict[str, str]:
+        namespaces = {"fh": FH_NS} if self._archive else {}
+        return namespaces | ({"sy": SY_NS} if self._schedule else {})
+
+    def extend_rss(self, rss_feed: Any) -> Any:
+        channel = rss_feed[0]
+        if self._schedule:
+            xml_elem(f"{{{SY_NS}}}updatePeriod", channel).text = self._schedule[0]
+            xml_elem(f"{{{SY_NS}}}updateFrequency", channel).text = str(self._schedule[1])
+        for link in self._rss_links:
+            xml_elem(f"{{{ATOM_NS}}}link", channel, **link)
+        if self._archive:
+            xml_elem(f"{{{FH_NS}}}archive", channel)
+        return rss_feed
+
+    def extend_atom(self, atom_feed: Any) -> Any:
+        if self._archive:
+            # Before the entries, where RFC 4287 wants feed metadata.
+            first_entry = atom_feed.find("entry")
+            marker = xml_elem(f"{{{FH_NS}}}archive")
+            if first_entry is not None:
+                first_entry.addprevious(marker)
+            else:
+                atom_feed.append(marker)
+        return atom_feed
+
+
 def register_extensions(feed: Any) -> None:
     """Load every namespace a syndicate feed may use onto a FeedGenerator."""
     feed.load_extension("dc", atom=False, rss=True)
@@ -156,3 +207,4 @@ def register_extensions(feed: Any) -> None:
     feed.register_extension("slash", SlashExtension, SlashEntryExtension, atom=False, rss=True)
     feed.register_extension("thr", ThrExtension, ThrEntryExtension, atom=True, rss=True)
     feed.register_extension("links", LinksExtension, LinksEntryExtension, atom=True, rss=True)
+    feed.register_extension("channel", ChannelExtension, None, atom=True, rss=True)

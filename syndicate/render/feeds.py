@@ -12,6 +12,7 @@ from html import escape
 
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
 from syndicate.clean import absolute_links, plain_text
 from syndicate.layout import Layout
@@ -37,6 +38,19 @@ class FeedMeta:
     updated: datetime  # from the content, never from the clock
     language: str
     author: str
+    extra_links: tuple[FeedRelation, ...] = ()  # hub, current, prev-archive ...
+    is_archive_page: bool = False  # RFC 5005 <fh:archive/>: this document will not change
+    schedule_minutes: int | None = None  # how often it is rebuilt: RSS ttl and sy:update*
+    stylesheet_url: str | None = None  # an XSL that shows the feed in a browser as a page
+
+
+@dataclass(frozen=True)
+class FeedRelation:
+    """A feed-level link whose target differs by format (an RSS page links RSS pages)."""
+
+    rel: str
+    rss_url: str
+    atom_url: str
 
 
 @dataclass(frozen=True)
@@ -82,18 +96,45 @@ def new_generator(meta: FeedMeta) -> FeedGenerator:
     feed.author(name=meta.author)
     feed.updated(meta.updated)
     feed.generator(GENERATOR, uri=GENERATOR_URI)
+    feed.channel.archive(meta.is_archive_page)
+    if meta.schedule_minutes:
+        feed.ttl(meta.schedule_minutes)
+        feed.channel.schedule(*update_period(meta.schedule_minutes))
     return feed
 
 
+def update_period(minutes: int) -> tuple[str, int]:
+    """The RSS syndication module's period and frequency for a rebuild every `minutes`."""
+    for period, length in (("hourly", 60), ("daily", 1440), ("weekly", 10080), ("monthly", 43200)):
+        if minutes <= length:
+            return period, max(1, length // minutes)
+    return "yearly", max(1, 525600 // minutes)
+
+
 def serialise(feed: FeedGenerator, meta: FeedMeta) -> RenderedFeed:
-    # feedgen takes the RSS channel link from the last link set, and its atom:link from "self".
+    # feedgen takes the RSS channel link from the last link set, and its atom:link from "self";
+    # the other RSS atom:links come from our channel extension.
     feed.link(href=meta.rss_url, rel="self", type=RSS_TYPE, replace=True)
     feed.link(href=meta.home_url, rel="alternate", type=HTML_TYPE)
-    rss = feed.rss_str(pretty=True)
+    feed.channel.rss_links([{"rel": link.rel, "href": link.rss_url} for link in meta.extra_links])
+    rss = _document_bytes(feed._create_rss()[1], meta.stylesheet_url)
     feed.link(href=meta.atom_url, rel="self", type=ATOM_TYPE, replace=True)
+    for link in meta.extra_links:
+        feed.link(href=link.atom_url, rel=link.rel)
     feed.link(href=meta.home_url, rel="alternate", type=HTML_TYPE)
-    atom = feed.atom_str(pretty=True)
+    atom = _document_bytes(feed._create_atom()[1], meta.stylesheet_url)
     return RenderedFeed(rss=rss, atom=atom)
+
+
+def _document_bytes(document: etree._ElementTree, stylesheet_url: str | None) -> bytes:
+    """Serialise feedgen's tree (its private `_create_*` gives the tree, so a stylesheet
+    processing instruction is added as a node, not spliced into text)."""
+    if stylesheet_url:
+        instruction = etree.ProcessingInstruction(
+            "xml-stylesheet", f'type="text/xsl" href="{stylesheet_url}"'
+        )
+        document.getroot().addprevious(instruction)
+    return etree.tostring(document, pretty_print=True, encoding="UTF-8", xml_declaration=True)
 
 
 def _add_post_entry(

@@ -1,0 +1,148 @@
+"""What subscribers and their readers expect: RFC 5005 history, tag feeds, WebSub hub links,
+ttl/sy:update*, and the XSL that shows a feed in a browser as a page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import feedparser
+import pytest
+from click.testing import Result
+from lxml import etree
+
+from tests.conftest import BASE_URL, local_file, run_build
+
+NS = {
+    "atom": "http://www.w3.org/2005/Atom",
+    "fh": "http://purl.org/syndication/history/1.0",
+    "sy": "http://purl.org/rss/1.0/modules/syndication/",
+}
+
+
+def write_posts(folder: Path, count: int, *, tags: tuple[str, ...] = ()) -> None:
+    folder.mkdir(exist_ok=True)
+    for number in range(1, count + 1):
+        day = f"2024-{1 + number // 28:02d}-{1 + number % 28:02d}"
+        tag_line = f"tags: [{', '.join(tags[: 1 + number % max(1, len(tags))])}]\n" if tags else ""
+        (folder / f"post-{number:03d}.md").write_text(
+            f"---\ntitle: Post {number}\ndate: {day}T12:00:00Z\n{tag_line}---\nText {number}.\n"
+        )
+
+
+def built(tmp_path: Path, count: int, *extra: str, tags: tuple[str, ...] = ()) -> Path:
+    """A site of `count` posts with feed_limit 5, a WebSub hub and a 30-minute schedule."""
+    posts, output = tmp_path / "posts", tmp_path / "out"
+    write_posts(posts, count, tags=tags)
+    config = tmp_path / "syndicate.toml"
+    config.write_text(
+        '[site]\nfeed_limit = 5\nhub = "https://hub.example.net/"\n[publish]\ninterval = 30\n'
+    )
+    result = run_build(posts, output, *extra, env={"SYNDICATE_CONFIG": str(config)})
+    assert result.exit_code == 0, result.output
+    return output
+
+
+def rebuild(tmp_path: Path, output: Path) -> Result:
+    config = str(tmp_path / "syndicate.toml")
+    return run_build(tmp_path / "posts", output, env={"SYNDICATE_CONFIG": config})
+
+
+def parse(path: Path) -> feedparser.FeedParserDict:
+    parsed = feedparser.parse(path.read_bytes())
+    assert not parsed.bozo, (path, parsed.get("bozo_exception"))
+    return parsed
+
+
+def link(path: Path, rel: str) -> str | None:
+    tree = etree.parse(str(path))
+    found = tree.xpath(f"//atom:link[@rel='{rel}']/@href", namespaces=NS)
+    return str(found[0]) if found else None
+
+
+@pytest.mark.parametrize("suffix", ["rss.xml", "atom.xml"])
+def test_walking_the_archive_chain_reaches_every_post_exactly_once(
+    tmp_path: Path, suffix: str
+) -> None:
+    output = built(tmp_path, 23)
+    subscription = output / suffix
+    assert len(parse(subscription).entries) == 5
+    seen: list[str] = []
+    url = link(subscription, "prev-archive")
+    pages = 0
+    while url:
+        page = local_file(output, url)
+        tree = etree.parse(str(page))
+        assert tree.xpath("//fh:archive", namespaces=NS), page
+        assert link(page, "current") == BASE_URL + suffix
+        seen += [entry.title for entry in parse(page).entries]
+        url = link(page, "prev-archive")
+        pages += 1
+    assert pages == 4  # 23 posts in full pages of 5: 20 archived, the newest 3 only in the feed
+    newest = [entry.title for entry in parse(subscription).entries]
+    assert len(seen) == len(set(seen)) == 20
+    assert set(seen) | set(newest) == {f"Post {n}" for n in range(1, 24)}
+
+
+def test_a_new_post_touches_only_the_newest_page(tmp_path: Path) -> None:
+    output = built(tmp_path, 12)
+    pages = {p: p.read_bytes() for p in (output / "history").iterdir()}
+    write_posts(tmp_path / "posts", 13)
+    assert rebuild(tmp_path, output).exit_code == 0
+    assert {p: p.read_bytes() for p in pages} == pages  # full pages never change
+    write_posts(tmp_path / "posts", 15)
+    assert rebuild(tmp_path, output).exit_code == 0
+    assert len(list((output / "history").iterdir())) == len(pages) + 2  # page 3, RSS and Atom
+
+
+def test_every_feed_names_the_hub_and_itself(tmp_path: Path) -> None:
+    output = built(tmp_path, 6, tags=("python",))
+    feeds = [p for p in output.rglob("*") if p.suffix in (".xml", ".atom")]
+    assert len(feeds) > 10
+    for path in feeds:
+        assert link(path, "hub") == "https://hub.example.net/", path
+        assert link(path, "self") == BASE_URL + str(path.relative_to(output)), path
+        parse(path)
+
+
+def test_ttl_and_syndication_schedule(tmp_path: Path) -> None:
+    output = built(tmp_path, 2)
+    tree = etree.parse(str(output / "rss.xml"))
+    assert tree.findtext("channel/ttl") == "30"
+    assert tree.findtext("channel/sy:updatePeriod", namespaces=NS) == "hourly"
+    assert tree.findtext("channel/sy:updateFrequency", namespaces=NS) == "2"
+
+
+def test_tag_feeds_hold_the_tagged_posts_and_pages_advertise_them(tmp_path: Path) -> None:
+    output = built(tmp_path, 6, tags=("python", "Feeds & Web"))
+    python = parse(output / "tags" / "python.xml")
+    assert {e.title for e in python.entries} == {f"Post {n}" for n in range(2, 7)}  # newest 5
+    mixed = parse(output / "tags" / "feeds-web.atom")
+    assert {e.title for e in mixed.entries} == {"Post 1", "Post 3", "Post 5"}
+    page = etree.parse(str(output / "posts" / "post-003" / "index.html"), etree.HTMLParser())
+    advertised = set(page.xpath("//link[@rel='alternate']/@href"))
+    assert BASE_URL + "tags/feeds-web.xml" in advertised
+    index = etree.parse(str(output / "index.html"), etree.HTMLParser())
+    assert BASE_URL + "tags/python.atom" in set(index.xpath("//link[@rel='alternate']/@href"))
+
+
+@pytest.mark.parametrize("name", ["rss.xml", "atom.xml", "posts/post-001/comments.xml"])
+def test_the_stylesheet_shows_a_feed_as_a_page(tmp_path: Path, name: str) -> None:
+    output = built(tmp_path, 3)
+    document = etree.parse(str(output / name))
+    instruction = document.getroot().getprevious()
+    assert isinstance(instruction, etree._ProcessingInstruction)
+    assert instruction.get("href") == "/feed.xsl"
+    transform = etree.XSLT(etree.parse(str(output / "feed.xsl")))
+    page = transform(document)
+    text = str(page)
+    assert "This is a web feed" in text
+    assert BASE_URL + name in text  # the address to copy into a reader
+    if not name.startswith("posts/"):
+        assert "Post 3" in text and page.xpath("//h2/a/@href")
+
+
+def test_stylesheet_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYNDICATE_STYLESHEET", "false")
+    output = built(tmp_path, 1)
+    assert not (output / "feed.xsl").exists()
+    assert etree.parse(str(output / "rss.xml")).getroot().getprevious() is None
