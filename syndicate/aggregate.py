@@ -16,7 +16,7 @@ from html import escape
 
 import requests
 
-from syndicate.archive import Archive, CommentInput, CopyInput, Feed, now_utc
+from syndicate.archive import OWN_POSTS_FEED, Archive, CommentInput, CopyInput, Feed, now_utc
 from syndicate.config import Settings
 from syndicate.errors import FeedError
 from syndicate.fetch import (
@@ -124,7 +124,8 @@ def store_download(
     """Record one feed's outcome; returns the comment feeds of the entries it stored."""
     feed, result = download.feed, download.result
     if download.error is not None:
-        _record_failure(archive, feed, str(download.error), None, None, now, report)
+        error = download.error
+        _record_failure(archive, feed, error.message, error.status, None, now, report)
     elif result is None:
         raise AssertionError("a download without a result or an error")
     elif result.status == GONE:
@@ -163,7 +164,7 @@ def _record_failure(
     delay = max(next_retry_delay(feed.failures + 1), retry_after or 0.0)
     retry_at = now + timedelta(seconds=delay)
     archive.record_failure(feed, message=message, status=status, fetched=now, retry_at=retry_at)
-    report.errors.append(f"{feed.url}: {message.removeprefix(feed.url + ': ')}")
+    report.errors.append(f"{feed.url}: {message}")
 
 
 def _download_comments(
@@ -182,9 +183,10 @@ def _download_comments(
 def copy_input(entry: ParsedEntry) -> CopyInput:
     return CopyInput(
         guid=entry.guid, url=entry.url, title=entry.title, author=entry.author,
-        published=entry.published, updated=entry.updated, summary_html=entry.summary_html,
+        published=entry.published or entry.updated,  # Atom entries may have only <updated>
+        updated=entry.updated, summary_html=entry.summary_html,
         content_html=entry.content_html, origin_urls=entry.origin_urls,
-        comments_feed_url=entry.comments_feed_url,
+        source_urls=entry.source_urls, comments_feed_url=entry.comments_feed_url,
     )  # fmt: skip
 
 
@@ -204,10 +206,13 @@ def sync_own_posts(
             return
         posts = load_posts(settings.posts, zone=settings.zone).posts
     layout = Layout.for_settings(settings)
-    own = archive.feed(settings.base_url) or archive.subscribe(settings.base_url, kind="own")
-    archive.store_entries(own, [own_copy(post, layout) for post in posts], title=settings.title)
+    posts = list(posts)
+    own = archive.feed(OWN_POSTS_FEED) or archive.subscribe(OWN_POSTS_FEED, kind="own")
+    copies = [own_copy(post, layout) for post in posts]
+    archive.store_entries(own, copies, title=settings.title, site_url=settings.base_url)
+    archive.prune_copies(OWN_POSTS_FEED, {copy.guid for copy in copies})
     for post in posts:
-        copy_id = archive.copy_id(settings.base_url, layout.post_id(post))
+        copy_id = archive.copy_id(OWN_POSTS_FEED, layout.post_id(post))
         if copy_id is not None and post.comments:
             archive.store_comments(copy_id, (own_comment(post, c, layout) for c in post.comments))
 

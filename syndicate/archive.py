@@ -18,11 +18,12 @@ from typing import Any
 
 from syndicate.errors import ArchiveError
 from syndicate.merge import (
+    DATE_WINDOW,
     CopyFacts,
     Evidence,
     normalize_url,
     same_article,
-    shingles,
+    shingle_sequence,
     text_of,
     title_key,
 )
@@ -94,7 +95,14 @@ MIGRATIONS: tuple[str, ...] = (
         made TEXT NOT NULL
     );
     """,
+    # 2: an origin is an article the copy says it copies, or a feed/site it says it came from.
+    """
+    ALTER TABLE origins ADD COLUMN kind TEXT NOT NULL DEFAULT 'article'
+        CHECK (kind IN ('article', 'source'));
+    CREATE INDEX copies_by_title_and_date ON copies(title_key, published);
+    """,
 )
+OWN_POSTS_FEED = "urn:syndicate:own-posts"  # the feed our own posts are copies of
 
 
 @dataclass(frozen=True)
@@ -128,6 +136,7 @@ class CopyInput:
     content_html: str
     origin_urls: tuple[str, ...] = ()
     comments_feed_url: str | None = None
+    source_urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -236,6 +245,19 @@ class Archive:
         with self.transaction() as db:
             if not db.execute("DELETE FROM feeds WHERE url = ? AND kind = 'feed'", (url,)).rowcount:
                 raise ArchiveError(f"not subscribed to {url}")
+
+    def prune_copies(self, feed_url: str, keep_guids: set[str]) -> int:
+        """Remove a feed's copies that are no longer there (our own deleted posts), and the
+        articles left with no copy; returns how many copies went."""
+        with self.transaction() as db:
+            rows = db.execute("SELECT id, guid FROM copies WHERE feed_url = ?", (feed_url,))
+            gone = [row["id"] for row in rows if row["guid"] not in keep_guids]
+            for copy_id in gone:
+                db.execute("DELETE FROM copies WHERE id = ?", (copy_id,))
+            db.execute(
+                "DELETE FROM articles WHERE id NOT IN (SELECT DISTINCT article_id FROM copies)"
+            )
+        return len(gone)
 
     def copy_id(self, feed_url: str, guid: str) -> int | None:
         row = self.db.execute(
@@ -364,13 +386,15 @@ class Archive:
             ).lastrowid  # fmt: skip
             is_new = True
         db.execute("DELETE FROM origins WHERE copy_id = ?", (copy_id,))
-        origins = {normalize_url(origin) for origin in entry.origin_urls} - {
-            None,
-            values["norm_url"],
-        }
+        rows: dict[str, str] = {}
+        for kind, urls in (("source", entry.source_urls), ("article", entry.origin_urls)):
+            for url in urls:
+                normalized = normalize_url(url)
+                if normalized and normalized != values["norm_url"]:
+                    rows[normalized] = kind  # an article origin wins over a source
         db.executemany(
-            "INSERT INTO origins (copy_id, norm_url) VALUES (?, ?)",
-            [(copy_id, origin) for origin in sorted(o for o in origins if o)],
+            "INSERT INTO origins (copy_id, norm_url, kind) VALUES (?, ?, ?)",
+            [(copy_id, url, kind) for url, kind in sorted(rows.items())],
         )
         return copy_id, is_new
 
@@ -388,7 +412,7 @@ class Archive:
         self, db: sqlite3.Connection, copy_id: int, facts: CopyFacts, feed_url: str
     ) -> list[int]:
         """Copies an index says may be the same article: by URL, origin, or title key."""
-        urls = sorted({u for u in (facts.norm_url, *facts.norm_origins) if u})
+        urls = sorted({u for u in (facts.norm_url, *facts.norm_origins, *facts.norm_sources) if u})
         marks = ", ".join("?" * len(urls))
         found: list[int] = []
         if urls:
@@ -400,12 +424,14 @@ class Archive:
                     (*urls, *urls),
                 )
             ]
-        if facts.title_key:
+        if facts.title_key and facts.published:
+            window = (iso(facts.published - DATE_WINDOW), iso(facts.published + DATE_WINDOW))
             found += [
                 row[0]
                 for row in db.execute(
-                    "SELECT id FROM copies WHERE title_key = ? AND feed_url != ?",
-                    (facts.title_key, feed_url),
+                    "SELECT id FROM copies WHERE title_key = ? AND published BETWEEN ? AND ?"
+                    " AND feed_url != ?",
+                    (facts.title_key, *window, feed_url),
                 )
             ]
         return sorted(set(found) - {copy_id})
@@ -416,16 +442,18 @@ class Archive:
             " FROM copies WHERE id = ?",
             (copy_id,),
         ).fetchone()
-        origins = frozenset(
-            r[0] for r in db.execute("SELECT norm_url FROM origins WHERE copy_id = ?", (copy_id,))
-        )
+        named = db.execute("SELECT norm_url, kind FROM origins WHERE copy_id = ?", (copy_id,))
+        origins: dict[str, set[str]] = {"article": set(), "source": set()}
+        for url, kind in named:
+            origins[kind].add(url)
         text = text_of(row["content_html"] or row["summary_html"])
         return CopyFacts(
             norm_url=row["norm_url"],
-            norm_origins=origins,
+            norm_origins=frozenset(origins["article"]),
+            norm_sources=frozenset(origins["source"]),
             title_key=row["title_key"],
             published=from_iso(row["published"]),
-            shingles=shingles(text),
+            shingle_sequence=shingle_sequence(text),
         )
 
     def _join(

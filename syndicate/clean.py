@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html import escape
 from urllib.parse import urljoin
 
@@ -61,6 +62,14 @@ def absolute_links(html: str, base_url: str) -> str:
         lxml.html.tostring(child, encoding="unicode") for child in fragment.iterchildren()
     )
     return escape(fragment.text, quote=False) + inner if fragment.text else inner
+
+
+@lru_cache(maxsize=4096)
+def feed_ready_html(html: str, base_url: str) -> str:
+    """An author's HTML as feeds carry it: absolute links, and nothing a reader would strip or
+    a validator flag (script, style, iframe, event attributes). The page keeps the original.
+    Cached: a post appears in several feeds (site, history page, tags, archive)."""
+    return absolute_links(sanitize_article_html(html), base_url)
 
 
 def plain_text(html: str) -> str:

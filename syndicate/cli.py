@@ -19,7 +19,7 @@ import click
 from syndicate import __version__
 from syndicate.aggregate import FetchReport, fetch_all
 from syndicate.aggregate import subscribe as subscribe_to
-from syndicate.archive import Archive, now_utc
+from syndicate.archive import Archive, Feed, now_utc
 from syndicate.config import Settings, load_settings
 from syndicate.errors import ConfigError, OutputError, SyndicateError
 from syndicate.site import BuildReport, build_site
@@ -202,11 +202,21 @@ def subscriptions(state: State, as_json: bool) -> None:
         return
     for feed in feeds:
         name = feed.name or feed.title or ""
-        status = "gone" if feed.gone else (feed.last_status or "never fetched")
+        status = subscription_status(feed)
         line = f"{feed.url}  {name}  [{status}]"
         if feed.failures:
             line += f"  {feed.failures} failure(s), next try {feed.next_due}: {feed.last_error}"
         click.echo(line)
+
+
+def subscription_status(feed: Feed) -> str:
+    if feed.gone:
+        return "gone"
+    if feed.failures:
+        return f"failing, HTTP {feed.last_status}" if feed.last_status else "failing"
+    if feed.last_status:
+        return f"HTTP {feed.last_status}"
+    return "never fetched"
 
 
 @cli.command()

@@ -6,9 +6,11 @@ Every advertised URL names a file, so a plain static file server resolves it wit
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
 from syndicate.config import Settings
 from syndicate.model import Comment, Post
@@ -24,7 +26,11 @@ ARCHIVE_RSS = "archive.xml"
 ARCHIVE_ATOM = "archive.atom"
 ARCHIVE_JSON = "archive.json"
 STYLESHEET = "feed.xsl"
-_UNSAFE_IN_ANCHOR = re.compile(r"[^A-Za-z0-9_.-]+")
+_SAFE_IN_ANCHOR = re.compile(r"[A-Za-z0-9_.-]+")
+# An IRI needs a scheme; an `id` front matter without one is wrapped in our tag: URI.
+_HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+# What RFC 4151 allows in a tag's specific part (and the W3C validator accepts).
+_TAG_SPECIFIC_SAFE = "/?:@&=+$.-_!~*'(),;"
 
 
 @dataclass(frozen=True)
@@ -53,8 +59,13 @@ class Layout:
         return self.post_folder(post) + COMMENTS_ATOM
 
     def post_id(self, post: Post) -> str:
-        """The post's own id, else a tag: URI from what does not change when the post is edited."""
-        return post.id or tag_uri(self.authority, post.published, post.slug)
+        """The post's own id, else a tag: URI from what does not change when the post is edited.
+
+        An own id that is not an IRI ("my post 1") becomes the specific part of our tag: URI."""
+        if post.id and _HAS_SCHEME.match(post.id):
+            return post.id
+        specific = quote(post.id, safe=_TAG_SPECIFIC_SAFE) if post.id else post.slug
+        return tag_uri(self.authority, post.published, specific)
 
     def comment_id(self, post: Post, comment: Comment) -> str:
         post_id = self.post_id(post)
@@ -75,7 +86,12 @@ def tag_feed(tag: str, suffix: str) -> str:
 
 
 def comment_anchor(comment_id: str) -> str:
-    return "comment-" + (_UNSAFE_IN_ANCHOR.sub("-", comment_id).strip("-") or "0")
+    """`comment-<id>`; an id with other characters is hashed (after a `~`, which plain ids
+    cannot contain), so two different ids never share an anchor or an entry id."""
+    if _SAFE_IN_ANCHOR.fullmatch(comment_id):
+        return f"comment-{comment_id}"
+    digest = hashlib.sha1(comment_id.encode(), usedforsecurity=False).hexdigest()[:12]
+    return f"comment-~{digest}"
 
 
 def tag_uri(authority: str, when: datetime, specific: str) -> str:

@@ -26,6 +26,13 @@ INDEX_FILES = ("index.html", "index.htm", "index.php")
 SHINGLE_WORDS = 5
 MIN_SHINGLES = 3
 CONTAINMENT_THRESHOLD = 0.6
+# A copy may add a line of its own (a title heading, a greeting, "Read the rest on my blog",
+# a credit) but not paragraphs: that is an article of its own that quotes the other. More
+# consecutive shingles than this missing from the longer text mean text of its own.
+MAX_OWN_RUN = 25
+# A copy, even a summary, starts where the original starts; an article that quotes one
+# passage from the middle of another does not. In shingles from the start of the longer text.
+MAX_START = 30
 DATE_WINDOW = timedelta(days=3)
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -70,11 +77,29 @@ def text_of(html: str) -> str:
     return plain_text(html)
 
 
-def shingles(text: str) -> frozenset[int]:
-    """Hashed runs of SHINGLE_WORDS words: the unit of text overlap."""
+def shingle_sequence(text: str) -> tuple[int, ...]:
+    """Hashed runs of SHINGLE_WORDS words, in text order: the unit of text overlap."""
     words = [word.casefold() for word in _WORD.findall(unicodedata.normalize("NFKC", text))]
     runs = (" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1))
-    return frozenset(_stable_hash(run) for run in runs)
+    return tuple(_stable_hash(run) for run in runs)
+
+
+def shingles(text: str) -> frozenset[int]:
+    return frozenset(shingle_sequence(text))
+
+
+def overlap_start(shorter: frozenset[int], longer: tuple[int, ...]) -> int:
+    """Where in the longer text the shared text begins (its length when nothing is shared)."""
+    return next((i for i, shingle in enumerate(longer) if shingle in shorter), len(longer))
+
+
+def longest_run_missing(sequence: tuple[int, ...], other: frozenset[int]) -> int:
+    """The most consecutive shingles of `sequence` that `other` lacks: text of its own."""
+    longest = current = 0
+    for shingle in sequence:
+        current = 0 if shingle in other else current + 1
+        longest = max(longest, current)
+    return longest
 
 
 def _stable_hash(text: str) -> int:
@@ -102,23 +127,35 @@ class CopyFacts:
     """What the merge rules look at in one copy."""
 
     norm_url: str | None
-    norm_origins: frozenset[str]
+    norm_origins: frozenset[str]  # articles it says it copies
+    norm_sources: frozenset[str]  # feeds or sites it says it came from
     title_key: str
     published: datetime | None
-    shingles: frozenset[int]
+    shingle_sequence: tuple[int, ...]
+
+    @property
+    def shingles(self) -> frozenset[int]:
+        return frozenset(self.shingle_sequence)
 
 
 def link_evidence(new: CopyFacts, old: CopyFacts) -> Evidence | None:
     if new.norm_url and new.norm_url == old.norm_url:
         return Evidence("link", f"same URL {new.norm_url}")
-    if old.norm_url and old.norm_url in new.norm_origins:
+    if old.norm_url and old.norm_url in new.norm_origins | new.norm_sources:
         return Evidence("link", f"names {old.norm_url} as its origin")
-    if new.norm_url and new.norm_url in old.norm_origins:
+    if new.norm_url and new.norm_url in old.norm_origins | old.norm_sources:
         return Evidence("link", f"is named as the origin of the other copy ({new.norm_url})")
-    shared = sorted(new.norm_origins & old.norm_origins)
+    # Two copies of one original that is not (yet) in the archive; a site's home page or a
+    # feed named by many different articles proves nothing, so only article URLs count.
+    shared = sorted(url for url in new.norm_origins & old.norm_origins if is_article_url(url))
     if shared:
         return Evidence("link", f"both name {shared[0]} as their origin")
     return None
+
+
+def is_article_url(norm_url: str) -> bool:
+    """A URL with a path below the site's root (normalised URLs have no trailing slash)."""
+    return bool(urlsplit(norm_url).path.strip("/"))
 
 
 def content_evidence(new: CopyFacts, old: CopyFacts) -> Evidence | None:
@@ -129,10 +166,15 @@ def content_evidence(new: CopyFacts, old: CopyFacts) -> Evidence | None:
     apart = abs(new.published - old.published)
     if apart > DATE_WINDOW:
         return None
-    if min(len(new.shingles), len(old.shingles)) < MIN_SHINGLES:
+    shorter, longer = sorted((new, old), key=lambda facts: len(facts.shingles))
+    if len(shorter.shingles) < MIN_SHINGLES:
         return None
-    overlap = containment(new.shingles, old.shingles)
+    overlap = containment(shorter.shingles, longer.shingles)
     if overlap < CONTAINMENT_THRESHOLD:
+        return None
+    if longest_run_missing(shorter.shingle_sequence, longer.shingles) > MAX_OWN_RUN:
+        return None
+    if overlap_start(shorter.shingles, longer.shingle_sequence) > MAX_START:
         return None
     return Evidence(
         "content",

@@ -45,7 +45,8 @@ class ParsedEntry:
     updated: datetime | None
     summary_html: str
     content_html: str
-    origin_urls: tuple[str, ...]
+    origin_urls: tuple[str, ...]  # articles this entry says it is a copy of
+    source_urls: tuple[str, ...]  # feeds or sites it says it came from (RSS source, atom:source)
     comments_feed_url: str | None
     comment_count: int | None
 
@@ -154,6 +155,7 @@ def _entry(entry: Any, feed_url: str) -> ParsedEntry:
         summary_html=sanitize_article_html(raw_summary) if raw_summary else "",
         content_html=sanitize_article_html(raw_content) if raw_content else "",
         origin_urls=_origin_urls(entry, feed_url, url, (raw_content, raw_summary)),
+        source_urls=_source_urls(entry, feed_url, url),
         comments_feed_url=_comments_feed_url(entry, feed_url),
         comment_count=_comment_count(entry),
     )
@@ -267,15 +269,26 @@ def _origin_urls(
         for link in entry.get("links", [])
         if link.get("rel") in ("canonical", "via")
     ]
+    for html in raw_html:
+        candidates.extend(_origin_links_in_html(html))
+    return _absolute_unique(candidates, feed_url, entry_url)
+
+
+def _source_urls(entry: Any, feed_url: str, entry_url: str | None) -> tuple[str, ...]:
+    """RSS <source url> and atom:source links: they name a feed or site, not an article."""
     source = entry.get("source") or {}
-    candidates.append(source.get("href"))  # RSS <source url="...">
+    candidates = [source.get("href")]
     candidates.extend(
         link.get("href")
         for link in source.get("links", [])
         if link.get("rel") in ("alternate", "self")
     )
-    for html in raw_html:
-        candidates.extend(_origin_links_in_html(html))
+    return _absolute_unique(candidates, feed_url, entry_url)
+
+
+def _absolute_unique(
+    candidates: Iterable[str | None], feed_url: str, entry_url: str | None
+) -> tuple[str, ...]:
     found: list[str] = []
     for candidate in candidates:
         absolute = _absolute(feed_url, candidate)

@@ -92,6 +92,19 @@ BAD_POSTS = {
         },
         "b.md", None, "duplicate slug",
     ),
+    "impossible_unquoted_date": (
+        {"bad.md": "---\ntitle: Impossible\ndate: 2020-13-45\n---\nBody.\n"},
+        "bad.md", 3, "date",
+    ),
+    "date_beyond_utc": (
+        {"bad.md": "---\ntitle: Too early\ndate: 0001-01-01T00:00:00+05:00\n---\nBody.\n"},
+        "bad.md", 3, "out of range",
+    ),
+    "bad_comment_date": (
+        {"bad.md": "---\ntitle: C\ndate: 2024-01-02\ncomments:\n  - author: Ann\n"
+                   "    date: 2024-02-30\n    body: hi\n---\nBody.\n"},
+        "bad.md", None, "date",
+    ),
     "duplicate_id": (
         {
             "a.md": "---\ntitle: First\ndate: 2024-01-01\nid: urn:x:1\n---\nA.\n",

@@ -203,23 +203,22 @@ RSS_TEMPLATE = """<?xml version="1.0"?>
 </channel></rss>"""
 
 
-def test_rss_source_and_atom_source_and_via_are_origins() -> None:
+def test_via_is_an_origin_and_sources_are_kept_apart() -> None:
+    """RSS <source> and atom:source name a feed or site, not an article: kept as sources."""
     rss = b"""<rss version="2.0"><channel><title>T</title>
       <item><title>A</title><link>https://me.example/a</link>
       <source url="https://them.example/feed.xml">Them</source></item></channel></rss>"""
     [entry] = parse_feed(rss, "https://me.example/feed").entries
-    assert entry.origin_urls == ("https://them.example/feed.xml",)
+    assert entry.origin_urls == ()
+    assert entry.source_urls == ("https://them.example/feed.xml",)
     atom = b"""<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>urn:t</id>
       <entry><id>urn:a</id><title>A</title><link href="https://me.example/a"/>
       <link rel="via" href="https://via.example/x"/>
       <source><id>urn:s</id><title>S</title><link rel="self" href="https://src.example/feed"/>
       <link rel="alternate" href="https://src.example/"/></source></entry></feed>"""
     [entry] = parse_feed(atom, "https://me.example/feed").entries
-    assert entry.origin_urls == (
-        "https://via.example/x",
-        "https://src.example/feed",
-        "https://src.example/",
-    )
+    assert entry.origin_urls == ("https://via.example/x",)
+    assert entry.source_urls == ("https://src.example/feed", "https://src.example/")
 
 
 def test_relative_links_resolve_against_feed_url_and_xml_base() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from feedgen.entry import FeedEntry
 
 from syndicate.archive import from_iso
+from syndicate.clean import feed_ready_html
 from syndicate.render.feeds import HTML_TYPE, FeedMeta, RenderedFeed, new_generator, serialise
 from syndicate.render.jsonfeed import VERSION_URL
 
@@ -59,6 +60,12 @@ def article_dates(article: Article) -> tuple[datetime | None, datetime | None]:
     return from_iso(article["published"]), max(dates, default=None)
 
 
+def article_html(article: Article, summary: str, content: str) -> str:
+    """The canonical copy's text, made feed-ready against its own URL, then the list of copies."""
+    base = article["copies"][0]["url"] or article["copies"][0]["feed"]
+    return feed_ready_html(content or summary, base) + copies_html(article)
+
+
 def copies_html(article: Article) -> str:
     items = "".join(
         f'<li><a href="{escape(copy["url"] or copy["feed"])}">'
@@ -89,7 +96,7 @@ def _add_article(
     entry.author(name=meta.author if canonical["own"] else (canonical["feed_title"] or meta.author))
     if summary:
         entry.summary(summary, type="html")
-    entry.content((content or summary) + copies_html(article), type="html")
+    entry.content(article_html(article, summary, content), type="html")
 
 
 def _json_item(article: Article, texts: Mapping[int, tuple[str, str]]) -> dict[str, Any]:
@@ -99,7 +106,7 @@ def _json_item(article: Article, texts: Mapping[int, tuple[str, str]]) -> dict[s
     item: dict[str, Any] = {"id": article_id(article), "title": article["title"]}
     if canonical["url"]:
         item["url"] = canonical["url"]
-    item["content_html"] = (content or summary) + copies_html(article)
+    item["content_html"] = article_html(article, summary, content)
     if published:
         item["date_published"] = published.isoformat()
     if updated and updated != published:

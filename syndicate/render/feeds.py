@@ -14,7 +14,7 @@ from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from syndicate.clean import absolute_links, plain_text
+from syndicate.clean import absolute_links, feed_ready_html, plain_text
 from syndicate.layout import Layout
 from syndicate.model import Comment, Post
 from syndicate.render.ext import register_extensions
@@ -153,7 +153,7 @@ def _add_post_entry(
         # HTML-escaped text: RSS readers read <description> as HTML, so text must not become markup.
         entry.summary(escape(post.summary, quote=False), type="html")
     if full_content and post.content_html:
-        entry.content(absolute_links(post.content_html, page_url), type="html")
+        entry.content(feed_ready_html(post.content_html, page_url), type="html")
     for tag in post.tags:
         entry.category(term=tag)
     entry.comments(page_url + "#comments")
@@ -186,7 +186,7 @@ def _add_comment_entry(
     entry.summary(
         escape(plain_text(comment.content_html) or comment.author, quote=False), type="html"
     )
-    entry.content(comment.content_html, type="html")
+    entry.content(absolute_links(comment.content_html, page_url), type="html")
     if comment.via is not None:
         via = comment.via
         entry.links.add(via.comment_url or via.copy_url, rel="via", media_type=HTML_TYPE,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -118,9 +118,20 @@ def split_front_matter(path: Path, text: str) -> tuple[FrontMatter, str]:
     return FrontMatter(path, data, front_lines, first_line=2), "\n".join(lines[end + 1 :])
 
 
+class FrontMatterLoader(yaml.SafeLoader):
+    """YAML's safe loader, but dates stay text: parse_date reads them and can say what is wrong
+    with one (PyYAML's own timestamp constructor raises bare ValueErrors for 2020-13-45)."""
+
+
+FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _parse_front_matter(path: Path, kind: str, source: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(source) if kind == "yaml" else tomllib.loads(source)
+        data = yaml.load(source, FrontMatterLoader) if kind == "yaml" else tomllib.loads(source)
     except yaml.MarkedYAMLError as exc:
         line = 2 + exc.problem_mark.line if exc.problem_mark else 1
         raise PostError(path, f"invalid YAML front matter: {exc.problem}", line) from None
@@ -153,9 +164,12 @@ def parse_date(front: FrontMatter, key: str, value: Any, zone: tzinfo) -> dateti
             raise front.error(key, f"{key!r} is not an ISO 8601 date: {value!r}") from None
     else:
         raise front.error(key, f"{key!r} is not a date: {value!r}")
-    if moment.year < 1 or moment.year > 9999:
-        raise front.error(key, f"{key!r} is out of range: {value!r}")
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    try:
+        moment.astimezone(UTC)  # feeds and the archive keep UTC; it must exist there too
+    except (OverflowError, ValueError):
+        raise front.error(key, f"{key!r} is out of range: {value!r}") from None
+    return moment
 
 
 def parse_tags(front: FrontMatter) -> tuple[str, ...]:
