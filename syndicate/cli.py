@@ -1,7 +1,7 @@
 """The command line: thin Click commands over the library; errors become messages and exit codes.
 
 Exit statuses: 0 done; 1 done, but some posts or feeds failed (each reported on stderr);
-2 usage or configuration error.
+2 usage or configuration error; 75 another run holds the output folder's lock.
 """
 
 from __future__ import annotations
@@ -21,10 +21,14 @@ from syndicate.aggregate import FetchReport, fetch_all
 from syndicate.aggregate import subscribe as subscribe_to
 from syndicate.archive import Archive, Feed, now_utc
 from syndicate.config import Settings, load_settings
-from syndicate.errors import ConfigError, OutputError, SyndicateError
+from syndicate.errors import ConfigError, LockedError, OutputError, SyndicateError
+from syndicate.opml import export_opml, read_opml
+from syndicate.publish import PublishReport
+from syndicate.publish import publish as publish_site
+from syndicate.serve import serve as serve_folder
 from syndicate.site import BuildReport, build_site
 
-EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -32,6 +36,12 @@ class UsageProblem(click.ClickException):
     """A configuration or environment problem: reported in one line, exit status 2."""
 
     exit_code = EXIT_USAGE
+
+
+class Locked(click.ClickException):
+    """Another run holds the lock: one line, exit status 75 (EX_TEMPFAIL), so cron retries."""
+
+    exit_code = EXIT_LOCKED
 
 
 @dataclass
@@ -59,6 +69,8 @@ def reported_errors() -> Iterator[None]:
         yield
     except (ConfigError, OutputError) as error:
         raise UsageProblem(str(error)) from None
+    except LockedError as error:
+        raise Locked(f"another run is in progress: {error}") from None
     except SyndicateError as error:
         raise click.ClickException(str(error)) from None
 
@@ -165,17 +177,43 @@ def opened_archive(state: State) -> Iterator[tuple[Archive, Settings]]:
 
 
 @cli.command()
-@click.argument("url")
+@click.argument("url", required=False)
 @click.option("--name", help="What to call this subscription.")
+@click.option(
+    "--opml", "opml_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Import every feed of an OPML file exported from a feed reader.",
+)  # fmt: skip
 @verbosity_options
 @pass_state
-def subscribe(state: State, url: str, name: str | None) -> None:
-    """Follow URL: a feed, or a site page whose HTML advertises its feeds."""
+def subscribe(state: State, url: str | None, name: str | None, opml_file: Path | None) -> None:
+    """Follow URL: a feed, or a site page whose HTML advertises its feeds (or --opml FILE)."""
+    if (url is None) == (opml_file is None):
+        raise click.UsageError("give a URL or --opml FILE")
+    if opml_file is not None:
+        import_opml(state, opml_file)
+        return
+    assert url is not None
     with opened_archive(state) as (archive, _), reported_errors():
         feed, unchecked = subscribe_to(archive, url, name=name)
     if unchecked:
         click.echo(f"warning: could not check it now ({unchecked}); fetch will retry", err=True)
     state.say(f"subscribed to {feed.url}")
+
+
+def import_opml(state: State, opml_file: Path) -> None:
+    """Subscribe to each outline without fetching it: the next fetch checks them all."""
+    with reported_errors():
+        outlines = read_opml(opml_file)
+    added = 0
+    with opened_archive(state) as (archive, _):
+        for outline in outlines:
+            if archive.feed(outline.url):
+                state.say(f"already subscribed to {outline.url}")
+                continue
+            with reported_errors():
+                archive.subscribe(outline.url, name=outline.title)
+            added += 1
+    state.say(f"imported {added} subscription(s) from {opml_file}")
 
 
 @cli.command()
@@ -191,12 +229,17 @@ def unsubscribe(state: State, url: str) -> None:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option("--opml", "as_opml", is_flag=True, help="Print OPML 2.0 for another feed reader.")
 @verbosity_options
 @pass_state
-def subscriptions(state: State, as_json: bool) -> None:
+def subscriptions(state: State, as_json: bool, as_opml: bool) -> None:
     """List the subscriptions: when each was fetched, how it went, when it is due again."""
-    with opened_archive(state) as (archive, _):
+    with opened_archive(state) as (archive, settings):
         feeds = archive.feeds()
+    if as_opml:
+        title = f"{settings.title or 'syndicate'} subscriptions"
+        click.echo(export_opml(feeds, title=title).decode("utf-8"), nl=False)
+        return
     if as_json:
         click.echo(json.dumps([feed.__dict__ for feed in feeds], indent=2, ensure_ascii=False))
         return
@@ -303,6 +346,48 @@ def split(state: State, entry: int, copy: int) -> None:
     with opened_archive(state) as (archive, _), reported_errors():
         new_entry = archive.split_copy(entry, copy)
     state.say(f"copy {copy} is now entry {new_entry}")
+
+
+@cli.command()
+@verbosity_options
+@pass_state
+def publish(state: State) -> None:
+    """For cron: fetch the subscriptions (if any), build, ping the WebSub hub.
+
+    Silent when all went well; warnings and errors on stderr. Exit 0 done, 1 done with
+    per-post or per-feed errors, 2 usage or configuration error, 75 another run holds the lock."""
+    with reported_errors():
+        report = publish_site(state.settings())
+    show_publish_report(state, report)
+    sys.exit(EXIT_PARTIAL if report.has_errors else EXIT_OK)
+
+
+def show_publish_report(state: State, report: PublishReport) -> None:
+    quiet_state = State(state.config_path, state.archive_path, quiet=not state.verbose)
+    if report.fetch is not None:
+        show_fetch_report(quiet_state, report.fetch)
+    show_build_report(quiet_state, report.build, state.settings().output)
+    for error in report.hub_errors:
+        click.echo(f"error: WebSub {error}", err=True)
+    if state.verbose and report.hub_notified:
+        click.echo(f"notified the hub of {len(report.hub_notified)} changed feed(s)")
+
+
+@cli.command()
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1))
+@verbosity_options
+@pass_state
+def serve(state: State, folder: Path | None, host: str, port: int, threads: int) -> None:
+    """Serve FOLDER (default: the output folder, feeds) over HTTP with waitress."""
+    with reported_errors():
+        root = folder or state.settings().output
+    if not root.is_dir():
+        raise UsageProblem(f"{root}: folder not found (run `syndicate build` first)")
+    state.say(f"serving {root}/ on http://{host}:{port}/")
+    serve_folder(root, host=host, port=port, threads=threads, log=bool(state.verbose))
 
 
 def main() -> None:

@@ -50,3 +50,12 @@ class FeedError(SyndicateError):
 
 class ArchiveError(SyndicateError):
     """The archive cannot be opened or an archive operation is impossible (exit status 2)."""
+
+
+class LockedError(SyndicateError):
+    """Another run holds the output folder's lock (exit status 75, EX_TEMPFAIL)."""
+
+    def __init__(self, lock_path: Path, holder: str) -> None:
+        self.lock_path = lock_path
+        self.holder = holder
+        super().__init__(f"{lock_path}: held by {holder}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -17,6 +18,7 @@ from syndicate.backfeed import ArchiveView, read_archive, with_backfed_comments
 from syndicate.config import Settings
 from syndicate.errors import PostError, PostWarning
 from syndicate.layout import Layout
+from syndicate.lock import output_lock
 from syndicate.model import Post
 from syndicate.render.archive import article_dates, render_archive_feed, render_archive_json
 from syndicate.render.feeds import (
@@ -59,8 +61,10 @@ class BuildReport:
         )
 
 
-def build_site(settings: Settings) -> BuildReport:
-    """Read every post, render every file, write what changed. Bad posts are reported, not fatal."""
+def build_site(settings: Settings, *, lock_held: bool = False) -> BuildReport:
+    """Read every post, render every file, write what changed. Bad posts are reported, not fatal.
+
+    Takes the output folder's lock unless the caller (publish) already holds it."""
     loaded = load_posts(settings.posts, zone=settings.zone)
     report = BuildReport(
         posts=len(loaded.posts),
@@ -72,10 +76,12 @@ def build_site(settings: Settings) -> BuildReport:
         report.skipped_writing = True
         return report
     prepare_output(settings.output)
-    archive = read_archive(settings, loaded.posts, limit=settings.archive_feed_limit)
-    posts = with_backfed_comments(loaded.posts, archive.articles, Layout.for_settings(settings))
-    files = SitePlan(settings, posts, archive).files()
-    report.absorb(write_site(settings.output, files))
+    with nullcontext() if lock_held else output_lock(settings.output):
+        archive = read_archive(settings, loaded.posts, limit=settings.archive_feed_limit)
+        layout = Layout.for_settings(settings)
+        posts = with_backfed_comments(loaded.posts, archive.articles, layout)
+        files = SitePlan(settings, posts, archive).files()
+        report.absorb(write_site(settings.output, files))
     return report
 
 

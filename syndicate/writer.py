@@ -39,7 +39,9 @@ def prepare_output(folder: Path) -> None:
 
 
 def write_site(folder: Path, files: Mapping[str, bytes]) -> WriteReport:
+    """Write `files` under `folder`; call it holding the folder's lock (lock.output_lock)."""
     prepare_output(folder)
+    remove_leftover_temporaries(folder)
     report = WriteReport()
     previous = read_manifest(folder)
     try:
@@ -80,6 +82,14 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def remove_leftover_temporaries(folder: Path) -> None:
+    """Temporary files of a run that was killed mid-write; under the lock no live run has any."""
+    for pattern in (".*.tmp", ".probe-*"):
+        for leftover in folder.rglob(pattern):
+            if leftover.is_file():
+                leftover.unlink(missing_ok=True)
 
 
 def read_manifest(folder: Path) -> set[str]:

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -104,3 +109,61 @@ def feed_server() -> Iterator[FeedServer]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# -- `syndicate serve` as a real process -------------------------------------------------------
+
+
+@dataclass
+class Served:
+    base_url: str
+    process: subprocess.Popen[str]
+
+    def log_lines(self) -> list[str]:
+        """What the server logged so far (-v: one line per request)."""
+        return list(self._lines)
+
+    _lines: list[str] = field(default_factory=list)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving(folder: Path, *, port: int | None = None) -> Iterator[Served]:
+    """`python -m syndicate -v serve FOLDER` on a free port, until the block ends."""
+    port = port or free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "syndicate", "-v", "serve", str(folder), "--port", str(port)],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    served = Served(f"http://127.0.0.1:{port}/", process)
+    reader = threading.Thread(target=_collect, args=(process, served._lines), daemon=True)
+    reader.start()
+    try:
+        _wait_until_listening(port, process)
+        yield served
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _collect(process: subprocess.Popen[str], lines: list[str]) -> None:
+    assert process.stderr is not None
+    for line in process.stderr:
+        lines.append(line.rstrip("\n"))
+
+
+def _wait_until_listening(port: int, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"serve exited with {process.returncode}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError("serve did not start listening")

@@ -15,7 +15,7 @@ from feedgen.entry import FeedEntry
 from syndicate.archive import from_iso
 from syndicate.clean import feed_ready_html
 from syndicate.render.feeds import HTML_TYPE, FeedMeta, RenderedFeed, new_generator, serialise
-from syndicate.render.jsonfeed import VERSION_URL
+from syndicate.render.jsonfeed import VERSION_URL, hubs
 
 Article = Mapping[str, Any]
 
@@ -40,6 +40,7 @@ def render_archive_json(
         "description": meta.description,
         "language": meta.language,
         "authors": [{"name": meta.author}],
+        **hubs(meta),
         "items": [_json_item(article, texts) for article in articles],
     }
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -26,9 +26,18 @@ def render_json_feed(
         "description": meta.description or meta.title,
         "language": meta.language,
         "authors": [{"name": meta.author}],
+        **hubs(meta),
         "items": [_item(post, layout, meta, full_content) for post in posts],
     }
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def hubs(meta: FeedMeta) -> dict[str, Any]:
+    """JSON Feed's `hubs`: the WebSub hub that every feed of the site names."""
+    found = [
+        {"type": "WebSub", "url": link.rss_url} for link in meta.extra_links if link.rel == "hub"
+    ]
+    return {"hubs": found} if found else {}
 
 
 def _item(post: Post, layout: Layout, meta: FeedMeta, full_content: bool) -> dict[str, Any]:
