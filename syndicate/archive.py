@@ -23,8 +23,6 @@ from syndicate.merge import (
     Evidence,
     normalize_url,
     same_article,
-    shingle_sequence,
-    text_of,
     title_key,
 )
 
@@ -446,14 +444,13 @@ class Archive:
         origins: dict[str, set[str]] = {"article": set(), "source": set()}
         for url, kind in named:
             origins[kind].add(url)
-        text = text_of(row["content_html"] or row["summary_html"])
         return CopyFacts(
             norm_url=row["norm_url"],
             norm_origins=frozenset(origins["article"]),
             norm_sources=frozenset(origins["source"]),
             title_key=row["title_key"],
             published=from_iso(row["published"]),
-            shingle_sequence=shingle_sequence(text),
+            html=row["content_html"] or row["summary_html"],
         )
 
     def _join(

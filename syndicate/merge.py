@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from syndicate.clean import plain_text
@@ -131,9 +132,17 @@ class CopyFacts:
     norm_sources: frozenset[str]  # feeds or sites it says it came from
     title_key: str
     published: datetime | None
-    shingle_sequence: tuple[int, ...]
+    html: str  # read as text and shingled only when the content rule needs it
 
-    @property
+    @cached_property
+    def text(self) -> str:
+        return text_of(self.html)
+
+    @cached_property
+    def shingle_sequence(self) -> tuple[int, ...]:
+        return shingle_sequence(self.text)  # the module function of the same name
+
+    @cached_property
     def shingles(self) -> frozenset[int]:
         return frozenset(self.shingle_sequence)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from syndicate.merge import CopyFacts, normalize_url, same_article, shingle_sequence, title_key
+from syndicate.merge import CopyFacts, normalize_url, same_article, title_key
 
 ORIGINAL = (Path(__file__).parent / "fixtures" / "article_paragraphs.txt").read_text().split("\n\n")
 WHEN = datetime(2024, 3, 1, 8, tzinfo=UTC)
@@ -23,7 +23,7 @@ def facts(
         norm_sources=frozenset(filter(None, map(normalize_url, sources))),
         title_key=title_key(title),
         published=WHEN + timedelta(days=days),
-        shingle_sequence=shingle_sequence(text),
+        html=f"<p>{text}</p>",
     )
 
 
