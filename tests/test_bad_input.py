@@ -171,7 +171,7 @@ def test_broken_yaml_message_is_a_single_line(tmp_path: Path) -> None:
     """PyYAML's own messages run over several lines; the report must still be one."""
     posts = write_posts(tmp_path / "posts", {
         "good.md": GOOD,
-        "bad.md": "---\ntitle: Tab\tand\x07bell\ndate: 2024-01-01\n---\nBody.\n",
+        "bad.md": "---\ntitle: a: b: c\ndate: 2024-01-01\n---\nBody.\n",
     })  # fmt: skip
     result = build(tmp_path, posts, tmp_path / "out")
     assert result.exit_code == 1, result.output
