@@ -203,10 +203,14 @@ def subscribe(state: State, url: str | None, name: str | None, opml_file: Path |
 def import_opml(state: State, opml_file: Path) -> None:
     """Subscribe to each outline without fetching it: the next fetch checks them all."""
     with reported_errors():
-        outlines = read_opml(opml_file)
+        listing = read_opml(opml_file)
+    for skipped in listing.skipped:
+        click.echo(
+            f"warning: {opml_file}: skipped {skipped!r}: not an http(s) feed address", err=True
+        )
     added = 0
     with opened_archive(state) as (archive, _):
-        for outline in outlines:
+        for outline in listing.outlines:
             if archive.feed(outline.url):
                 state.say(f"already subscribed to {outline.url}")
                 continue

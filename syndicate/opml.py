@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from lxml import etree
 
 from syndicate.archive import Feed
-from syndicate.errors import SyndicateError
+from syndicate.errors import ConfigError
 
 # No entities, no network, no DTD: an OPML file from elsewhere is as untrusted as a feed.
 _SAFE_PARSER = etree.XMLParser(
@@ -17,8 +18,8 @@ _SAFE_PARSER = etree.XMLParser(
 )
 
 
-class OpmlError(SyndicateError):
-    """An OPML file that cannot be read."""
+class OpmlError(ConfigError):
+    """An OPML file that cannot be read (a usage error: exit status 2)."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,12 @@ class Outline:
     url: str
     title: str | None
     site_url: str | None
+
+
+@dataclass(frozen=True)
+class OpmlList:
+    outlines: list[Outline]
+    skipped: list[str]  # xmlUrl values that are not feed addresses
 
 
 def export_opml(feeds: Sequence[Feed], *, title: str) -> bytes:
@@ -40,8 +47,9 @@ def export_opml(feeds: Sequence[Feed], *, title: str) -> bytes:
     return etree.tostring(root, pretty_print=True, encoding="UTF-8", xml_declaration=True)
 
 
-def read_opml(path: Path) -> list[Outline]:
-    """Every outline with an xmlUrl, however deeply nested in folders, in document order."""
+def read_opml(path: Path) -> OpmlList:
+    """Every outline with an http(s) xmlUrl, however deeply nested in folders, in document
+    order; `feed://` is read as http(s); anything else (javascript:, file:) is skipped."""
     try:
         tree = etree.parse(str(path), _SAFE_PARSER)
     except OSError as exc:
@@ -51,11 +59,28 @@ def read_opml(path: Path) -> list[Outline]:
     if tree.getroot().tag != "opml":
         raise OpmlError(f"{path}: not an OPML file (root element <{tree.getroot().tag}>)")
     outlines: list[Outline] = []
+    skipped: list[str] = []
     seen: set[str] = set()
     for element in tree.iter("outline"):
-        url = (element.get("xmlUrl") or element.get("xmlurl") or "").strip()
-        if url and url not in seen:
+        raw = (element.get("xmlUrl") or element.get("xmlurl") or "").strip()
+        if not raw:
+            continue
+        url = feed_address(raw)
+        if url is None:
+            skipped.append(raw)
+        elif url not in seen:
             seen.add(url)
             title = element.get("title") or element.get("text")
             outlines.append(Outline(url, title, element.get("htmlUrl")))
-    return outlines
+    return OpmlList(outlines, skipped)
+
+
+def feed_address(url: str) -> str | None:
+    """An http(s) URL for an OPML xmlUrl, or None when it cannot name a feed on the web."""
+    if url.lower().startswith("feed:"):
+        rest = url[5:].removeprefix("//")
+        url = rest if rest.lower().startswith(("http://", "https://")) else "http://" + rest
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in url:
+        return None
+    return url

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import mimetypes
 import sys
 from collections.abc import Callable, Iterable
@@ -81,10 +82,13 @@ def resolve(root: Path, url_path: str) -> Path:
     if joined is None:
         raise NotFound()
     path = Path(joined)
-    if path.is_dir():
-        path = path / INDEX
-    if not path.is_file() or root not in path.resolve().parents:
-        raise NotFound()
+    try:
+        if path.is_dir():
+            path = path / INDEX
+        if not path.is_file() or root not in path.resolve().parents:
+            raise NotFound()
+    except OSError:  # a name too long for the file system, and the like: no such file
+        raise NotFound() from None
     return path
 
 
@@ -93,7 +97,8 @@ def file_response(request: Request, path: Path) -> Response:
     data = path.read_bytes()
     mimetype = content_type(path, data[:512])
     etag = hashlib.sha1(data, usedforsecurity=False).hexdigest()[:20]
-    wants_gzip = "gzip" in request.accept_encodings and len(data) >= MIN_GZIP_BYTES
+    # quality(), not `in`: "gzip;q=0" names gzip to refuse it (RFC 9110 §12.5.3).
+    wants_gzip = request.accept_encodings.quality("gzip") > 0 and len(data) >= MIN_GZIP_BYTES
     compress = wants_gzip and mimetype.startswith(COMPRESSIBLE)
     response = Response(
         _gzipped(path, stat.st_mtime_ns, stat.st_size) if compress else data,
@@ -125,5 +130,7 @@ def access_log(app: WsgiApp) -> WsgiApp:
 
 def serve(root: Path, *, host: str, port: int, threads: int = 8, log: bool = False) -> None:
     app = make_app(root)
+    if not log:  # waitress warns of queue depth under load; not worth a cron mail
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     waitress.serve(access_log(app) if log else app, host=host, port=port, threads=threads,
                    ident="syndicate", _quiet=not log)  # fmt: skip

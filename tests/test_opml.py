@@ -83,5 +83,23 @@ def test_a_hostile_or_broken_file_is_a_clear_error(tmp_path: Path) -> None:
     broken = tmp_path / "broken.opml"
     broken.write_text("<opml><body><outline xmlUrl=")
     result = run(archive, "subscribe", "--opml", str(broken))
-    assert result.exit_code == 1 and "not an OPML file" in result.output
+    assert result.exit_code == 2 and "not an OPML file" in result.output  # a usage error
     assert run(archive, "subscribe").exit_code == 2  # neither URL nor --opml
+
+
+def test_addresses_that_cannot_be_feeds_are_skipped_with_a_warning(tmp_path: Path) -> None:
+    opml = tmp_path / "odd.opml"
+    opml.write_text(
+        '<opml version="2.0"><body>'
+        '<outline text="js" xmlUrl="javascript:alert(1)"/>'
+        '<outline text="file" xmlUrl="file:///etc/passwd"/>'
+        '<outline text="words" xmlUrl="not a url"/>'
+        '<outline text="feed scheme" xmlUrl="feed://delta.example/rss"/>'
+        '<outline text="feed over https" xmlUrl="feed:https://eps.example/atom"/>'
+        "</body></opml>"
+    )
+    archive = tmp_path / "archive.sqlite3"
+    result = run(archive, "subscribe", "--opml", str(opml))
+    assert result.exit_code == 0
+    assert result.stderr.count("warning:") == 3
+    assert set(subscribed(archive)) == {"http://delta.example/rss", "https://eps.example/atom"}

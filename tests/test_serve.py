@@ -131,3 +131,23 @@ def test_many_concurrent_clients(site: tuple[Served, Path]) -> None:
     with ThreadPoolExecutor(max_workers=32) as pool:
         results = list(pool.map(fetch, range(200)))
     assert all(status == 200 and body == expected for status, body in results)
+
+
+def test_gzip_refused_with_q_zero(site: tuple[Served, Path]) -> None:
+    served, _ = site
+    connection = http.client.HTTPConnection(served.base_url.split("/")[2], timeout=10)
+    connection.request("GET", "/rss.xml", headers={"Accept-Encoding": "gzip;q=0, identity"})
+    response = connection.getresponse()
+    response.read()
+    assert response.getheader("Content-Encoding") is None
+
+
+@pytest.mark.parametrize("path", ["/" + "a" * 300 + ".xml", "/" + "a/" * 3000, "/" + "b" * 20000])
+def test_absurd_paths_are_not_found_not_errors(site: tuple[Served, Path], path: str) -> None:
+    served, _ = site
+    connection = http.client.HTTPConnection(served.base_url.split("/")[2], timeout=10)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    response.read()
+    assert response.status in (404, 414, 431), response.status
+    assert not any("Traceback" in line for line in served.log_lines())
