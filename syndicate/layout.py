@@ -81,8 +81,19 @@ def history_page(number: int, suffix: str) -> str:
     return f"history/{number}{suffix}"
 
 
+def tag_key(tag: str) -> str:
+    """Tags that differ only in case or in spaces/underscores are one tag."""
+    return re.sub(r"[\s_]+", "-", tag.strip().casefold())
+
+
 def tag_feed(tag: str, suffix: str) -> str:
-    return f"tags/{make_slug(tag) or 'tag'}{suffix}"
+    """tags/<slug>: the slug alone when it spells the tag; otherwise (C++, C#, über, Feeds & Web)
+    the slug and a hash of the tag, so two tags never share a feed, whatever other tags exist."""
+    slug, key = make_slug(tag), tag_key(tag)
+    if slug and slug == key:
+        return f"tags/{slug}{suffix}"
+    digest = hashlib.sha1(key.encode(), usedforsecurity=False).hexdigest()[:8]
+    return f"tags/{slug or 'tag'}-{digest}{suffix}"
 
 
 def comment_anchor(comment_id: str) -> str:

@@ -234,12 +234,20 @@ class SitePlan:
     # -- tag feeds --------------------------------------------------------------------------------
 
     def tags(self) -> list[str]:
-        return sorted({tag for post in self.posts for tag in post.tags}, key=str.casefold)
+        """One spelling per tag (the first in sorted order), in a stable order."""
+        spellings: dict[str, str] = {}
+        for tag in sorted({tag for post in self.posts for tag in post.tags}):
+            spellings.setdefault(paths.tag_key(tag), tag)
+        return sorted(spellings.values(), key=paths.tag_key)
+
+    def tagged(self, tag: str) -> list[Post]:
+        key = paths.tag_key(tag)
+        return [post for post in self.posts if key in {paths.tag_key(t) for t in post.tags}]
 
     def tag_feeds(self) -> dict[str, bytes]:
         files: dict[str, bytes] = {}
         for tag in self.tags():
-            posts = [post for post in self.posts if tag in post.tags][: self.settings.feed_limit]
+            posts = self.tagged(tag)[: self.settings.feed_limit]
             rss_path, atom_path = paths.tag_feed(tag, ".xml"), paths.tag_feed(tag, ".atom")
             meta = self.meta(
                 f"{self.title}: {tag}", f"Posts tagged “{tag}” on {self.title}", self.home_url,
@@ -253,9 +261,10 @@ class SitePlan:
 
     def tag_feed_links(self, tags: Sequence[str]) -> list[FeedLink]:
         url = self.layout.url
+        unique = {paths.tag_key(tag): tag for tag in reversed(tags)}  # first spelling wins
         return [
             link
-            for tag in tags
+            for tag in sorted(unique.values(), key=paths.tag_key)
             for link in (
                 FeedLink(f"{self.title}: {tag} (RSS)", url(paths.tag_feed(tag, ".xml")), RSS_TYPE),
                 FeedLink(
