@@ -14,9 +14,11 @@ from importlib import resources
 from urllib.parse import urlsplit
 
 from syndicate import layout as paths
+from syndicate import websub
 from syndicate.backfeed import ArchiveView, read_archive, with_backfed_comments
 from syndicate.config import Settings
 from syndicate.errors import PostError, PostWarning
+from syndicate.history import STATE_FILE, Paging, assign_pages, load_state, state_bytes
 from syndicate.layout import Layout
 from syndicate.lock import output_lock
 from syndicate.model import Post
@@ -80,8 +82,12 @@ def build_site(settings: Settings, *, lock_held: bool = False) -> BuildReport:
         archive = read_archive(settings, loaded.posts, limit=settings.archive_feed_limit)
         layout = Layout.for_settings(settings)
         posts = with_backfed_comments(loaded.posts, archive.articles, layout)
-        files = SitePlan(settings, posts, archive).files()
-        report.absorb(write_site(settings.output, files))
+        plan = SitePlan(settings, posts, archive)
+        files = plan.files()
+        report.absorb(write_site(settings.output, files, keep=plan.keep))
+        if settings.hub:  # publish (now or later) tells the hub; see websub.py
+            changed = websub.feed_paths(report.written)
+            websub.record_changed(settings.output, [layout.url(path) for path in changed])
     return report
 
 
@@ -94,7 +100,10 @@ class SitePlan:
         self.settings = settings
         self.archive = archive or ArchiveView([], {})
         self.layout = Layout.for_settings(settings)
-        self.posts = sorted(posts, key=lambda post: (post.published, post.slug), reverse=True)
+        self.posts = sorted(posts, key=post_order, reverse=True)
+        self.output = settings.output
+        self.keep: set[str] = set()  # produced by an earlier build and still right as it is
+        self._paging: Paging | None = None
         self.title = settings.title or shared_site_name(self.posts) or DEFAULT_TITLE
         self.author = settings.author or self.title
         self.home_url = settings.base_url
@@ -119,8 +128,8 @@ class SitePlan:
 
     def site_feeds(self) -> dict[str, bytes]:
         newest = self.posts[: self.settings.feed_limit]
-        pages = self.history_page_count()
-        history = (self.history_link("prev-archive", pages),) if pages else ()
+        newest_page = self.paging().newest_page
+        history = (self.history_link("prev-archive", newest_page),) if newest_page else ()
         meta = self.meta(
             self.title, self.settings.description, self.home_url,
             paths.SITE_RSS, paths.SITE_ATOM,
@@ -189,11 +198,24 @@ class SitePlan:
             paths.ARCHIVE_JSON: render_archive_json(meta, json_url, articles, self.archive.texts),
         }
 
-    # -- RFC 5005 archived feed: full pages of `feed_limit` posts, oldest first ------------------
+    # -- RFC 5005 archived feed (see history.py) ------------------------------------------------
 
-    def history_page_count(self) -> int:
-        """Only full pages: a page never changes once written, the newest posts are in the feed."""
-        return len(self.posts) // self.settings.feed_limit
+    def paging(self) -> Paging:
+        if self._paging is None:
+            newest = self.posts[: self.settings.feed_limit]
+            oldest_first = [self.layout.post_id(post) for post in reversed(self.posts)]
+            existing = {
+                number
+                for number in range(1, len(oldest_first) // self.settings.feed_limit + 2)
+                if (self.output / paths.history_page(number, ".xml")).is_file()
+                and (self.output / paths.history_page(number, ".atom")).is_file()
+            }
+            self._paging = assign_pages(
+                load_state(self.output), oldest_first,
+                {self.layout.post_id(post) for post in newest},
+                page_size=self.settings.feed_limit, existing_files=existing,
+            )  # fmt: skip
+        return self._paging
 
     def history_link(self, rel: str, number: int) -> FeedRelation:
         return FeedRelation(
@@ -203,27 +225,27 @@ class SitePlan:
         )
 
     def history_pages(self) -> dict[str, bytes]:
-        oldest_first = self.posts[::-1]
-        size = self.settings.feed_limit
-        files: dict[str, bytes] = {}
+        """Pages to render; a frozen page already written is kept as it is (self.keep)."""
+        by_id = {self.layout.post_id(post): post for post in self.posts}
+        files: dict[str, bytes] = {STATE_FILE: state_bytes(self.paging().state)}
         current = FeedRelation(
             "current", self.layout.url(paths.SITE_RSS), self.layout.url(paths.SITE_ATOM)
         )
-        for number in range(1, self.history_page_count() + 1):
-            posts = oldest_first[(number - 1) * size : number * size][::-1]
-            links = (
-                (current, self.history_link("prev-archive", number - 1))
-                if number > 1
-                else (current,)
-            )
-            rss_path, atom_path = (
-                paths.history_page(number, ".xml"),
-                paths.history_page(number, ".atom"),
-            )
+        for page in self.paging().pages:
+            rss_path = paths.history_page(page.number, ".xml")
+            atom_path = paths.history_page(page.number, ".atom")
+            if not page.needs_render:
+                self.keep.update((rss_path, atom_path))
+                continue
+            posts = sorted((by_id[m] for m in page.members), key=post_order, reverse=True)
+            links = (current,)
+            if page.number > 1:
+                links += (self.history_link("prev-archive", page.number - 1),)
+            label = "archive page" if page.frozen else "newest archive page"
             meta = self.meta(
-                f"{self.title} (archive page {number})", self.settings.description, self.home_url,
-                rss_path, atom_path, max(post.last_modified for post in posts), links,
-                is_archive_page=True,
+                f"{self.title} ({label} {page.number})", self.settings.description,
+                self.home_url, rss_path, atom_path, max(p.last_modified for p in posts), links,
+                is_archive_page=page.frozen,
             )  # fmt: skip
             feed = render_post_feed(
                 meta, posts, self.layout, full_content=self.settings.full_content
@@ -303,6 +325,10 @@ class SitePlan:
             extra_links=(*hub_links, *links), is_archive_page=is_archive_page,
             schedule_minutes=self.settings.interval, stylesheet_url=stylesheet,
         )  # fmt: skip
+
+
+def post_order(post: Post) -> tuple[datetime, str]:
+    return (post.published, post.slug)
 
 
 def feed_stylesheet() -> bytes:

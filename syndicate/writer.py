@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -38,8 +38,11 @@ def prepare_output(folder: Path) -> None:
         ) from exc
 
 
-def write_site(folder: Path, files: Mapping[str, bytes]) -> WriteReport:
-    """Write `files` under `folder`; call it holding the folder's lock (lock.output_lock)."""
+def write_site(
+    folder: Path, files: Mapping[str, bytes], *, keep: Set[str] = frozenset()
+) -> WriteReport:
+    """Write `files` under `folder`; `keep` names files this build produces but did not need to
+    render again (they are as the last build wrote them). Call it holding the folder's lock."""
     prepare_output(folder)
     remove_leftover_temporaries(folder)
     report = WriteReport()
@@ -50,10 +53,11 @@ def write_site(folder: Path, files: Mapping[str, bytes]) -> WriteReport:
                 report.written.append(relative)
             else:
                 report.unchanged += 1
-        for relative in sorted(previous - set(files)):
+        report.unchanged += len(keep)
+        for relative in sorted(previous - set(files) - set(keep)):
             if remove_stale(folder, relative):
                 report.removed.append(relative)
-        write_if_changed(folder / MANIFEST, _manifest_bytes(files))
+        write_if_changed(folder / MANIFEST, _manifest_bytes([*files, *keep]))
     except OSError as exc:
         raise OutputError(f"{folder}: cannot write: {exc}") from exc
     return report
@@ -116,8 +120,8 @@ def remove_stale(folder: Path, relative: str) -> bool:
     return True
 
 
-def _manifest_bytes(files: Mapping[str, bytes]) -> bytes:
-    return (json.dumps(sorted(files), indent=0) + "\n").encode("utf-8")
+def _manifest_bytes(paths: Iterable[str]) -> bytes:
+    return (json.dumps(sorted(set(paths)), indent=0) + "\n").encode("utf-8")
 
 
 def _is_inside(relative: str) -> bool:

@@ -183,3 +183,27 @@ def test_a_bad_configuration_exits_2(tmp_path: Path) -> None:
     config.write_text("[site]\nfeed_limit = 0\n")
     code, _, err = finished(publish(config))
     assert code == 2 and "feed_limit" in err
+
+
+def test_pings_the_hub_missed_are_sent_by_the_next_run(tmp_path: Path, hub: Hub) -> None:
+    config = write_site(tmp_path, 3, hub="http://127.0.0.1:9/")  # the hub is down
+    code, _, err = finished(publish(config))
+    assert code == 1 and err.count("WebSub") == 1  # one line, not one per feed
+    config.write_text(config.read_text().replace("http://127.0.0.1:9/", hub.url))
+    assert finished(publish(config)) == (0, "", "")
+    output = tmp_path / "feeds"
+    assert hub.pinged_urls() == {"https://blog.example.org/" + p for p in snapshot(output)}
+    assert not (output / ".syndicate-websub-pending.json").exists()
+
+
+def test_a_plain_build_leaves_its_changes_for_publish_to_announce(tmp_path: Path, hub: Hub) -> None:
+    config = write_site(tmp_path, 2, hub=hub.url)
+    built = subprocess.run(
+        [sys.executable, "-m", "syndicate", "--config", str(config), "build", "-q"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert built.returncode == 0 and hub.pings == []
+    assert finished(publish(config)) == (0, "", "")
+    assert hub.pinged_urls() == {
+        "https://blog.example.org/" + p for p in snapshot(tmp_path / "feeds")
+    }

@@ -64,34 +64,59 @@ def test_walking_the_archive_chain_reaches_every_post_exactly_once(
     tmp_path: Path, suffix: str
 ) -> None:
     output = built(tmp_path, 23)
+    seen, frozen_pages = walk(output, suffix)
+    assert len(seen) == len(set(seen)) == 23
+    assert set(seen) == {f"Post {n}" for n in range(1, 24)}
+    assert frozen_pages == 3  # 18 posts left the newest 5: three full pages and one open page
+
+
+def walk(output: Path, suffix: str) -> tuple[list[str], int]:
+    """Titles met walking prev-archive from the subscription feed, and how many pages were
+    marked <fh:archive/> (full pages; the newest page may still be filling)."""
     subscription = output / suffix
-    assert len(parse(subscription).entries) == 5
-    seen: list[str] = []
-    url = link(subscription, "prev-archive")
-    pages = 0
+    seen = [entry.title for entry in parse(subscription).entries]
+    assert len(seen) == 5
+    url, frozen = link(subscription, "prev-archive"), 0
     while url:
         page = local_file(output, url)
-        tree = etree.parse(str(page))
-        assert tree.xpath("//fh:archive", namespaces=NS), page
+        frozen += bool(etree.parse(str(page)).xpath("//fh:archive", namespaces=NS))
         assert link(page, "current") == BASE_URL + suffix
         seen += [entry.title for entry in parse(page).entries]
         url = link(page, "prev-archive")
-        pages += 1
-    assert pages == 4  # 23 posts in full pages of 5: 20 archived, the newest 3 only in the feed
-    newest = [entry.title for entry in parse(subscription).entries]
-    assert len(seen) == len(set(seen)) == 20
-    assert set(seen) | set(newest) == {f"Post {n}" for n in range(1, 24)}
+    return seen, frozen
 
 
-def test_a_new_post_touches_only_the_newest_page(tmp_path: Path) -> None:
-    output = built(tmp_path, 12)
-    pages = {p: p.read_bytes() for p in (output / "history").iterdir()}
-    write_posts(tmp_path / "posts", 13)
+def frozen_page_bytes(output: Path) -> dict[Path, bytes]:
+    return {
+        page: page.read_bytes()
+        for page in (output / "history").iterdir()
+        if etree.parse(str(page)).xpath("//fh:archive", namespaces=NS)
+    }
+
+
+def test_full_pages_never_change_as_posts_come_and_go(tmp_path: Path) -> None:
+    output = built(tmp_path, 17)  # 12 archived: two full pages, an open page of 2
+    frozen = frozen_page_bytes(output)
+    assert len(frozen) == 4  # two pages, RSS and Atom
+    write_posts(tmp_path / "posts", 19)  # two newer posts
+    (tmp_path / "posts" / "late.md").write_text(  # and one published late with an old date
+        "---\ntitle: Late\ndate: 2019-06-01T00:00:00Z\n---\nFound in a drawer.\n"
+    )
+    config = tmp_path / "syndicate.toml"
+    config.write_text(config.read_text().replace("interval = 30", "interval = 45"))
     assert rebuild(tmp_path, output).exit_code == 0
-    assert {p: p.read_bytes() for p in pages} == pages  # full pages never change
-    write_posts(tmp_path / "posts", 15)
+    after = frozen_page_bytes(output)
+    assert {p: after[p] for p in frozen} == frozen  # untouched, even with a new interval
+    seen, _ = walk(output, "rss.xml")
+    assert len(seen) == len(set(seen)) == 20 and "Late" in seen
+
+
+def test_a_deleted_post_leaves_its_page(tmp_path: Path) -> None:
+    output = built(tmp_path, 17)
+    (tmp_path / "posts" / "post-001.md").unlink()
     assert rebuild(tmp_path, output).exit_code == 0
-    assert len(list((output / "history").iterdir())) == len(pages) + 2  # page 3, RSS and Atom
+    seen, _ = walk(output, "atom.xml")
+    assert len(seen) == len(set(seen)) == 16 and "Post 1" not in seen
 
 
 def test_every_feed_names_the_hub_and_itself(tmp_path: Path) -> None:
