@@ -1,8 +1,5 @@
 """syndicate: publish stored posts as RSS 2.0, Atom 1.0 and JSON Feed."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("syndicate")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+# The one place the version lives (pyproject reads it): importing importlib.metadata to look it
+# up would cost every command, including a build that finds nothing to do, tens of milliseconds.
+__version__ = "0.2.0"

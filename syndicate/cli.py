@@ -12,21 +12,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from syndicate import __version__
-from syndicate.aggregate import FetchReport, fetch_all
-from syndicate.aggregate import subscribe as subscribe_to
-from syndicate.archive import Archive, Feed, now_utc
 from syndicate.config import Settings, load_settings
 from syndicate.errors import ConfigError, LockedError, OutputError, SyndicateError
-from syndicate.opml import export_opml, read_opml
-from syndicate.publish import PublishReport
-from syndicate.publish import publish as publish_site
-from syndicate.serve import serve as serve_folder
-from syndicate.site import BuildReport, build_site
+
+# Each command imports what it uses when it runs: `build` with nothing to do, or `--help`,
+# should not pay for lxml, feedgen, requests and the rest (see freshness.py).
+if TYPE_CHECKING:
+    from syndicate.aggregate import FetchReport
+    from syndicate.archive import Archive, Feed
+    from syndicate.build import BuildReport
+    from syndicate.publish import PublishReport
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
 F = TypeVar("F", bound=Callable[..., Any])
@@ -142,6 +142,8 @@ def build(
     """Read POSTS_DIR (default: seeds) and write the feeds and pages into the output folder."""
     with reported_errors():
         settings = state.settings(posts=posts_dir, output=output, base_url=base_url, strict=strict)
+        from syndicate.build import build_site
+
         report = build_site(settings)
     show_build_report(state, report, settings.output)
     sys.exit(EXIT_PARTIAL if report.errors else EXIT_OK)
@@ -172,6 +174,8 @@ def show_build_report(state: State, report: BuildReport, output: Path) -> None:
 def opened_archive(state: State) -> Iterator[tuple[Archive, Settings]]:
     with reported_errors():
         settings = state.settings()
+        from syndicate.archive import Archive
+
         with Archive(settings.archive) as archive:
             yield archive, settings
 
@@ -194,6 +198,8 @@ def subscribe(state: State, url: str | None, name: str | None, opml_file: Path |
         return
     assert url is not None
     with opened_archive(state) as (archive, _), reported_errors():
+        from syndicate.aggregate import subscribe as subscribe_to
+
         feed, unchecked = subscribe_to(archive, url, name=name)
     if unchecked:
         click.echo(f"warning: could not check it now ({unchecked}); fetch will retry", err=True)
@@ -202,6 +208,8 @@ def subscribe(state: State, url: str | None, name: str | None, opml_file: Path |
 
 def import_opml(state: State, opml_file: Path) -> None:
     """Subscribe to each outline without fetching it: the next fetch checks them all."""
+    from syndicate.opml import read_opml
+
     with reported_errors():
         listing = read_opml(opml_file)
     for skipped in listing.skipped:
@@ -242,6 +250,8 @@ def subscriptions(state: State, as_json: bool, as_opml: bool) -> None:
         feeds = archive.feeds()
     if as_opml:
         title = f"{settings.title or 'syndicate'} subscriptions"
+        from syndicate.opml import export_opml
+
         click.echo(export_opml(feeds, title=title).decode("utf-8"), nl=False)
         return
     if as_json:
@@ -276,6 +286,9 @@ def fetch(state: State, jobs: int | None) -> None:
     """Fetch every subscription that is due, merge cross-posted copies, store them."""
     with reported_errors():
         settings = state.settings(jobs=jobs)
+        from syndicate.aggregate import fetch_all
+        from syndicate.archive import Archive, now_utc
+
         with Archive(settings.archive) as archive:
             due = len(archive.due_feeds(now_utc()))
             with progress(state, due) as advance:
@@ -361,6 +374,8 @@ def publish(state: State) -> None:
     Silent when all went well; warnings and errors on stderr. Exit 0 done, 1 done with
     per-post or per-feed errors, 2 usage or configuration error, 75 another run holds the lock."""
     with reported_errors():
+        from syndicate.publish import publish as publish_site
+
         report = publish_site(state.settings())
     show_publish_report(state, report)
     sys.exit(EXIT_PARTIAL if report.has_errors else EXIT_OK)
@@ -391,6 +406,8 @@ def serve(state: State, folder: Path | None, host: str, port: int, threads: int)
     if not root.is_dir():
         raise UsageProblem(f"{root}: folder not found (run `syndicate build` first)")
     state.say(f"serving {root}/ on http://{host}:{port}/")
+    from syndicate.serve import serve as serve_folder
+
     serve_folder(root, host=host, port=port, threads=threads, log=bool(state.verbose))
 
 

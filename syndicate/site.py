@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from urllib.parse import urlsplit
@@ -16,8 +15,9 @@ from urllib.parse import urlsplit
 from syndicate import layout as paths
 from syndicate import websub
 from syndicate.backfeed import ArchiveView, read_archive, with_backfed_comments
+from syndicate.build import BuildReport, stamp_of
 from syndicate.config import Settings
-from syndicate.errors import PostError, PostWarning
+from syndicate.freshness import write_stamp
 from syndicate.history import STATE_FILE, Paging, assign_pages, load_state, state_bytes
 from syndicate.layout import Layout
 from syndicate.lock import output_lock
@@ -36,7 +36,7 @@ from syndicate.render.feeds import (
 from syndicate.render.html import FeedLink, render_index, render_post_page
 from syndicate.render.jsonfeed import render_json_feed
 from syndicate.sources import load_posts
-from syndicate.writer import WriteReport, prepare_output, write_site
+from syndicate.writer import prepare_output, write_site
 
 JSON_FEED_TYPE = "application/feed+json"
 EMPTY_SITE_DATE = datetime(2000, 1, 1, tzinfo=UTC)  # a feed must have a date; an empty one has none
@@ -44,35 +44,17 @@ DEFAULT_TITLE = "syndicate"
 COMMENT_FEED_LIMIT = 50
 
 
-@dataclass
-class BuildReport:
-    posts: int = 0
-    drafts: int = 0
-    errors: list[PostError] = field(default_factory=list)
-    warnings: list[PostWarning] = field(default_factory=list)
-    written: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    removed: list[str] = field(default_factory=list)
-    skipped_writing: bool = False  # --strict with errors: nothing was written
-
-    def absorb(self, writes: WriteReport) -> None:
-        self.written, self.unchanged, self.removed = (
-            writes.written,
-            writes.unchanged,
-            writes.removed,
-        )
-
-
-def build_site(settings: Settings, *, lock_held: bool = False) -> BuildReport:
+def build(settings: Settings, *, lock_held: bool = False, stamp_inputs: str = "") -> BuildReport:
     """Read every post, render every file, write what changed. Bad posts are reported, not fatal.
 
-    Takes the output folder's lock unless the caller (publish) already holds it."""
+    Takes the output folder's lock unless the caller (publish) already holds it; with
+    `stamp_inputs`, records what the build was made from (freshness.py) before letting go."""
     loaded = load_posts(settings.posts, zone=settings.zone)
     report = BuildReport(
         posts=len(loaded.posts),
         drafts=loaded.drafts,
-        errors=loaded.errors,
-        warnings=loaded.warnings,
+        errors=[str(error) for error in loaded.errors],
+        warnings=[str(warning) for warning in loaded.warnings],
     )
     if settings.strict and loaded.errors:
         report.skipped_writing = True
@@ -88,6 +70,8 @@ def build_site(settings: Settings, *, lock_held: bool = False) -> BuildReport:
         if settings.hub:  # publish (now or later) tells the hub; see websub.py
             changed = websub.feed_paths(report.written)
             websub.record_changed(settings.output, [layout.url(path) for path in changed])
+        if stamp_inputs:
+            write_stamp(settings.output, stamp_of(report, stamp_inputs, settings))
     return report
 
 

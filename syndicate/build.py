@@ -1,0 +1,59 @@
+"""`syndicate build` as a library call: skip at once when nothing changed (freshness.py),
+else hand the work to site.py, which is imported only then (it brings every renderer)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from syndicate.config import Settings
+from syndicate.freshness import (
+    Stamp,
+    archive_state,
+    inputs_digest,
+    unchanged_since_last_build,
+)
+
+if TYPE_CHECKING:
+    from syndicate.writer import WriteReport
+
+
+@dataclass
+class BuildReport:
+    posts: int = 0
+    drafts: int = 0
+    errors: list[str] = field(default_factory=list)  # "FILE:LINE: message"
+    warnings: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    skipped_writing: bool = False  # --strict with errors: nothing was written
+    up_to_date: bool = False  # nothing changed since the last build: nothing was done
+
+    def absorb(self, writes: WriteReport) -> None:
+        self.written, self.unchanged, self.removed = (
+            writes.written,
+            writes.unchanged,
+            writes.removed,
+        )
+
+
+def build_site(settings: Settings, *, lock_held: bool = False) -> BuildReport:
+    stamp = unchanged_since_last_build(settings)
+    if stamp is not None:
+        return BuildReport(
+            posts=stamp.posts, drafts=stamp.drafts, errors=list(stamp.errors),
+            warnings=list(stamp.warnings), unchanged=stamp.files, up_to_date=True,
+        )  # fmt: skip
+    from syndicate import site
+
+    # Digest the inputs before reading them: a post edited during the build is seen next time.
+    return site.build(settings, lock_held=lock_held, stamp_inputs=inputs_digest(settings))
+
+
+def stamp_of(report: BuildReport, inputs: str, settings: Settings) -> Stamp:
+    return Stamp(
+        inputs=inputs, archive=archive_state(settings), posts=report.posts, drafts=report.drafts,
+        errors=report.errors, warnings=report.warnings,
+        files=len(report.written) + report.unchanged,
+    )  # fmt: skip

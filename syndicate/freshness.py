@@ -1,0 +1,123 @@
+"""Knowing, in milliseconds, that a build would change nothing.
+
+After each build a stamp records what it was built from: syndicate's version, the settings,
+every post file's size and modification time, and the archive file's. It is kept in the user's
+cache folder (SYNDICATE_CACHE_DIR, else $XDG_CACHE_HOME/syndicate, else ~/.cache/syndicate),
+not in the output folder, whose every byte must depend on the inputs alone.
+When all of that is unchanged and every file the last build wrote is still there, the build
+is done before it starts: it reports what the last one reported (its warnings and errors
+too), imports no renderer and touches no file. Only the standard library is used here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from syndicate import __version__
+from syndicate.config import Settings
+
+MANIFEST = ".syndicate-manifest.json"
+
+
+def cache_dir() -> Path:
+    if "SYNDICATE_CACHE_DIR" in os.environ:
+        return Path(os.environ["SYNDICATE_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "syndicate"
+
+
+def stamp_path(output: Path) -> Path:
+    """One stamp per output folder, named by the folder's absolute path."""
+    key = hashlib.blake2b(str(output.resolve()).encode(), digest_size=10).hexdigest()
+    return cache_dir() / "stamps" / f"{key}.json"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    inputs: str  # digest of the version, the settings and the post files
+    archive: list[int]  # the archive file's [size, mtime_ns] after the build, or []
+    posts: int
+    drafts: int
+    errors: list[str]
+    warnings: list[str]
+    files: int
+
+
+def inputs_digest(settings: Settings) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(__version__.encode())
+    digest.update(repr(sorted(asdict(settings).items())).encode())
+    for relative, size, mtime_ns in _post_files(settings.posts):
+        digest.update(f"{relative}\0{size}\0{mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def archive_state(settings: Settings) -> list[int]:
+    try:
+        stat = settings.archive.stat()
+    except OSError:
+        return []
+    wal = Path(f"{settings.archive}-wal")
+    wal_size = wal.stat().st_size if wal.exists() else 0
+    return [stat.st_size, stat.st_mtime_ns, wal_size]
+
+
+def read_stamp(output: Path) -> Stamp | None:
+    try:
+        data = json.loads(stamp_path(output).read_text(encoding="utf-8"))
+        return Stamp(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def unchanged_since_last_build(settings: Settings) -> Stamp | None:
+    """The last build's stamp when nothing it was built from has changed since; else None."""
+    stamp = read_stamp(settings.output)
+    if stamp is None or stamp.archive != archive_state(settings):
+        return None
+    if stamp.inputs != inputs_digest(settings) or not _outputs_present(settings.output):
+        return None
+    return stamp
+
+
+def write_stamp(output: Path, stamp: Stamp) -> None:
+    from syndicate.writer import write_if_changed  # only after a real build
+
+    data = (json.dumps(asdict(stamp), indent=0, sort_keys=True) + "\n").encode("utf-8")
+    with contextlib.suppress(OSError):  # no cache folder: every build is a full one, no worse
+        write_if_changed(stamp_path(output), data)
+
+
+def _post_files(folder: Path) -> Iterator[tuple[str, int, int]]:
+    """(relative path, size, mtime_ns) of every non-hidden file below folder, sorted."""
+    found: list[tuple[str, int, int]] = []
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=True):
+                stack.append(Path(entry.path))
+            else:
+                stat = entry.stat()
+                found.append((os.path.relpath(entry.path, folder), stat.st_size, stat.st_mtime_ns))
+    return iter(sorted(found))
+
+
+def _outputs_present(output: Path) -> bool:
+    try:
+        listed = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(listed, list) and all(os.path.exists(output / path) for path in listed)
