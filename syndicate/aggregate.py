@@ -40,6 +40,9 @@ from syndicate.parse import (
 from syndicate.sources import load_posts
 
 GONE = 410
+# Comments keep coming after a post's feed has moved on: the comment feeds of copies this
+# recent are polled on every fetch, not only when their entry changes.
+CONVERSATION_WINDOW = timedelta(days=14)
 
 
 @dataclass
@@ -109,6 +112,11 @@ def fetch_all(
             comment_feeds += store_download(archive, download, report, now)
             if on_feed_done:
                 on_feed_done(download.feed)
+        comment_feeds += [
+            pair
+            for pair in archive.recent_comment_feeds(now - CONVERSATION_WINDOW)
+            if pair not in comment_feeds
+        ]
         for copy_id, comments in pool.map(
             lambda pair: (pair[0], _download_comments(fetcher, pair[1], report)), comment_feeds
         ):
@@ -198,9 +206,12 @@ def _comment_input(comment: ParsedComment) -> CommentInput:
 
 
 def sync_own_posts(
-    archive: Archive, settings: Settings, posts: Iterable[Post] | None = None
-) -> None:
-    """The site's own posts take part in every merge, as copies of a feed of kind 'own'."""
+    archive: Archive, settings: Settings, posts: Iterable[Post] | None = None,
+    *, full: Callable[[Post], Post] = lambda post: post,
+) -> None:  # fmt: skip
+    """The site's own posts take part in every merge, as copies of a feed of kind 'own'.
+
+    Only posts whose file changed since they were last synced are stored again."""
     if posts is None:
         if not settings.posts.is_dir():
             return
@@ -208,10 +219,19 @@ def sync_own_posts(
     layout = Layout.for_settings(settings)
     posts = list(posts)
     own = archive.feed(OWN_POSTS_FEED) or archive.subscribe(OWN_POSTS_FEED, kind="own")
-    copies = [own_copy(post, layout) for post in posts]
-    archive.store_entries(own, copies, title=settings.title, site_url=settings.base_url)
-    archive.prune_copies(OWN_POSTS_FEED, {copy.guid for copy in copies})
-    for post in posts:
+    synced = archive.synced_digests(OWN_POSTS_FEED)
+    changed = [
+        full(post)
+        for post in posts
+        if not post.digest or synced.get(layout.post_id(post)) != post.digest
+    ]
+    if changed:
+        copies = [own_copy(post, layout) for post in changed]
+        archive.store_entries(own, copies, title=settings.title, site_url=settings.base_url)
+    current = {layout.post_id(post) for post in posts}
+    if set(synced) - current:
+        archive.prune_copies(OWN_POSTS_FEED, current)
+    for post in changed:
         copy_id = archive.copy_id(OWN_POSTS_FEED, layout.post_id(post))
         if copy_id is not None and post.comments:
             archive.store_comments(copy_id, (own_comment(post, c, layout) for c in post.comments))
@@ -222,6 +242,7 @@ def own_copy(post: Post, layout: Layout) -> CopyInput:
         guid=layout.post_id(post), url=layout.url(layout.post_page(post)), title=post.title,
         author=post.author, published=post.published, updated=post.updated,
         summary_html=escape(post.summary, quote=False), content_html=post.content_html,
+        source_digest=post.digest or None,
     )  # fmt: skip
 
 

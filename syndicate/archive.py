@@ -99,8 +99,18 @@ MIGRATIONS: tuple[str, ...] = (
         CHECK (kind IN ('article', 'source'));
     CREATE INDEX copies_by_title_and_date ON copies(title_key, published);
     """,
+    # 3: which version of our own post file a copy was synced from, to skip unchanged posts.
+    """
+    ALTER TABLE copies ADD COLUMN source_digest TEXT;
+    CREATE INDEX copies_by_feed ON copies(feed_url);
+    """,
 )
 OWN_POSTS_FEED = "urn:syndicate:own-posts"  # the feed our own posts are copies of
+# What listing the archive needs of a copy (not its text, which can be large).
+COPY_COLUMNS = (
+    "id, feed_url, guid, article_id, url, norm_url, title, published, merge_rule,"
+    " merge_evidence, is_own"
+)
 
 
 @dataclass(frozen=True)
@@ -135,6 +145,7 @@ class CopyInput:
     origin_urls: tuple[str, ...] = ()
     comments_feed_url: str | None = None
     source_urls: tuple[str, ...] = ()
+    source_digest: str | None = None  # our own posts: the version of the post file
 
 
 @dataclass(frozen=True)
@@ -362,6 +373,7 @@ class Archive:
             "summary_html": entry.summary_html,
             "content_html": entry.content_html,
             "comments_feed_url": entry.comments_feed_url,
+            "source_digest": entry.source_digest,
         }
         row = db.execute(
             "SELECT id FROM copies WHERE feed_url = ? AND guid = ?", (feed_url, entry.guid)
@@ -552,23 +564,80 @@ class Archive:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def articles(self) -> list[dict[str, Any]]:
-        """Every archive entry as the `archive --json` schema has it, newest first."""
+    def articles(self, *, limit: int | None = None) -> list[dict[str, Any]]:
+        """Archive entries as the `archive --json` schema has them, newest first (the newest
+        `limit` of them, by their earliest copy's date, when a limit is given)."""
         feeds = {row["url"]: row for row in self.db.execute("SELECT url, name, title FROM feeds")}
+        wanted = ""
+        if limit is not None:
+            wanted = (
+                " WHERE article_id IN (SELECT article_id FROM copies GROUP BY article_id"
+                f" ORDER BY MIN(published) DESC, article_id DESC LIMIT {int(limit)})"
+            )
         copies_by_article: dict[int, list[sqlite3.Row]] = {}
-        for row in self.db.execute("SELECT * FROM copies ORDER BY id"):
+        for row in self.db.execute(f"SELECT {COPY_COLUMNS} FROM copies{wanted} ORDER BY id"):
             copies_by_article.setdefault(row["article_id"], []).append(row)
+        copy_ids = {row["id"] for rows in copies_by_article.values() for row in rows}
         comments_by_copy: dict[int, list[sqlite3.Row]] = {}
         for row in self.db.execute("SELECT * FROM comments ORDER BY published, id"):
-            comments_by_copy.setdefault(row["copy_id"], []).append(row)
+            if row["copy_id"] in copy_ids:
+                comments_by_copy.setdefault(row["copy_id"], []).append(row)
         origins_by_copy: dict[int, set[str]] = {}
         for copy_id, origin in self.db.execute("SELECT copy_id, norm_url FROM origins"):
-            origins_by_copy.setdefault(copy_id, set()).add(origin)
+            if copy_id in copy_ids:
+                origins_by_copy.setdefault(copy_id, set()).add(origin)
         entries = []
         for article_id, copies in copies_by_article.items():
             named = set().union(*(origins_by_copy.get(row["id"], set()) for row in copies))
             entries.append(_article_record(article_id, copies, named, feeds, comments_by_copy))
         return sorted(entries, key=lambda e: (e["published"] or "", e["id"]), reverse=True)
+
+    def backfed_comments(self) -> dict[str, list[dict[str, Any]]]:
+        """For each of our own posts (by its page URL), the comments left on its copies
+        elsewhere, as `articles()` gives comments, oldest first."""
+        feeds = {row["url"]: row for row in self.db.execute("SELECT url, name, title FROM feeds")}
+        rows = self.db.execute(
+            """SELECT own.url AS own_url, source.url AS source_url, source.feed_url, comment.*
+               FROM copies AS own
+               JOIN copies AS source
+                 ON source.article_id = own.article_id AND source.is_own = 0
+               JOIN comments AS comment ON comment.copy_id = source.id
+               WHERE own.is_own = 1
+               ORDER BY comment.published, comment.id"""
+        )
+        found: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            found.setdefault(row["own_url"], []).append(
+                {
+                    "author": row["author"],
+                    "published": row["published"],
+                    "source": row["source_url"] or row["feed_url"],
+                    "source_feed": row["feed_url"],
+                    "source_title": _feed_title(feeds.get(row["feed_url"])),
+                    "source_is_own": False,
+                    "guid": row["guid"],
+                    "url": row["url"],
+                    "content_html": row["content_html"],
+                }
+            )
+        return found
+
+    def recent_comment_feeds(self, since: datetime) -> list[tuple[int, str]]:
+        """(copy id, comment feed URL) of copies published since then: conversations that
+        may still be going on, whose comment feeds are polled even when their feed is not."""
+        rows = self.db.execute(
+            "SELECT id, comments_feed_url FROM copies WHERE comments_feed_url IS NOT NULL"
+            " AND is_own = 0 AND published >= ? ORDER BY id",
+            (iso(since),),
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    def synced_digests(self, feed_url: str) -> dict[str, str | None]:
+        """guid -> source_digest of a feed's copies (our own posts' versions)."""
+        rows = self.db.execute(
+            "SELECT guid, source_digest FROM copies WHERE feed_url = ?", (feed_url,)
+        )
+        return {row[0]: row[1] for row in rows}
 
     def copy_text(self, copy_id: int) -> tuple[str, str]:
         """A copy's (summary_html, content_html), for republishing it."""

@@ -1,59 +1,85 @@
-"""What `build` takes from the archive: the archive's articles and, for each of our own posts,
-the comments left on its copies elsewhere (backfeed), marked with the copy they came from."""
+"""What `build` takes from the archive: its newest articles (for the archive feeds) and, for each
+of our own posts, the comments left on its copies elsewhere (backfeed), marked with the copy
+they came from. A site with no archive file gets its archive feeds from its own posts alone."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from html import escape
 from typing import Any
 
-from syndicate.aggregate import sync_own_posts
-from syndicate.archive import Archive, from_iso
+from syndicate.archive import OWN_POSTS_FEED, Archive, from_iso, iso
 from syndicate.config import Settings
 from syndicate.layout import Layout
 from syndicate.model import Comment, CommentSource, Post
 
-IN_MEMORY = Path(":memory:")
+FullPost = Callable[[Post], Post]  # brings a post's HTML when the loader left it out
 
 
 @dataclass(frozen=True)
 class ArchiveView:
-    articles: list[dict[str, Any]]  # as `archive --json` gives them, newest first
-    texts: dict[int, tuple[str, str]]  # canonical copy id -> (summary_html, content_html)
+    articles: list[dict[str, Any]] = field(default_factory=list)  # newest first, as --json
+    texts: dict[int, tuple[str, str]] = field(default_factory=dict)  # copy id -> (summary, html)
+    backfed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # own page URL ->
 
 
-def read_archive(settings: Settings, posts: Sequence[Post], *, limit: int) -> ArchiveView:
-    """Sync our posts into the archive and read it back; with no archive file, our posts alone
-    (in memory, so that a site that aggregates nothing gets no archive file)."""
-    path = settings.archive if settings.archive.exists() else IN_MEMORY
-    with Archive(path) as archive:
-        sync_own_posts(archive, settings, posts)
-        articles = archive.articles()
-        texts = {
-            article["copies"][0]["id"]: archive.copy_text(article["copies"][0]["id"])
-            for article in articles[:limit]
-        }
+def read_archive(
+    settings: Settings, posts: Sequence[Post], *, limit: int, full: FullPost
+) -> ArchiveView:
+    """Sync our posts into the archive and read back what the build needs."""
+    layout = Layout.for_settings(settings)
+    if not settings.archive.exists():
+        return own_posts_view(posts, layout, limit=limit, full=full)
+    from syndicate.aggregate import sync_own_posts  # fetching code, only for archive users
+
+    with Archive(settings.archive) as archive:
+        sync_own_posts(archive, settings, posts, full=full)
+        articles = archive.articles(limit=limit)
+        texts = {a["copies"][0]["id"]: archive.copy_text(a["copies"][0]["id"]) for a in articles}
+        return ArchiveView(articles, texts, archive.backfed_comments())
+
+
+def own_posts_view(
+    posts: Sequence[Post], layout: Layout, *, limit: int, full: FullPost
+) -> ArchiveView:
+    """The archive of a site that follows no one: one article per post, one copy each."""
+    newest = sorted(posts, key=lambda post: (post.published, post.slug), reverse=True)[:limit]
+    articles, texts = [], {}
+    for number, post in enumerate(newest, start=1):
+        url = layout.url(layout.post_page(post))
+        articles.append(
+            {
+                "id": number,
+                "title": post.title,
+                "published": iso(post.published),
+                "copies": [
+                    {
+                        "id": number, "guid": layout.post_id(post), "url": url,
+                        "feed": OWN_POSTS_FEED, "feed_title": None, "title": post.title,
+                        "published": iso(post.published), "own": True, "merge_rule": None,
+                        "merge_evidence": None,
+                    }
+                ],
+                "comments": [],
+            }
+        )  # fmt: skip
+        texts[number] = (escape(post.summary, quote=False), full(post).content_html)
     return ArchiveView(articles, texts)
 
 
 def with_backfed_comments(
-    posts: Sequence[Post], articles: Sequence[dict[str, Any]], layout: Layout
+    posts: Sequence[Post], backfed: dict[str, list[dict[str, Any]]], layout: Layout
 ) -> list[Post]:
     """Each own post with the comments of its copies elsewhere appended."""
-    backfed: dict[str, list[Comment]] = {}
-    for article in articles:
-        own = next((copy for copy in article["copies"] if copy["own"]), None)
-        if own is None:
-            continue
-        backfed[own["url"]] = [
-            backfed_comment(record) for record in article["comments"] if not record["source_is_own"]
-        ]
+    if not backfed:
+        return list(posts)
     result = []
     for post in posts:
-        extra = backfed.get(layout.url(layout.post_page(post)), [])
-        result.append(replace(post, comments=post.comments + tuple(extra)) if extra else post)
+        records = backfed.get(layout.url(layout.post_page(post)), [])
+        extra = tuple(backfed_comment(record) for record in records)
+        result.append(replace(post, comments=post.comments + extra) if extra else post)
     return result
 
 

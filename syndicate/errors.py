@@ -26,6 +26,9 @@ class PostError(SyndicateError):
         self.message = message
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[object, ...]:  # posts are parsed in worker processes
+        return (self.__class__, (self.path, self.message, self.line))
+
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else str(self.path)
         return f"{where}: {' '.join(self.message.split())}"  # always one line

@@ -120,4 +120,6 @@ def _outputs_present(output: Path) -> bool:
         listed = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return isinstance(listed, list) and all(os.path.exists(output / path) for path in listed)
+    if not isinstance(listed, dict | list):
+        return False
+    return all(os.path.exists(output / path) for path in listed)

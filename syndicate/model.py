@@ -49,6 +49,8 @@ class Post:
     declared_comment_count: int | None = None
     draft: bool = False
     site_name: str | None = None  # the site the export says it came from
+    digest: str = ""  # identifies this version of the source file (set by the loader)
+    content_deferred: bool = False  # content_html is left out: load it with PostCache.full()
 
     @property
     def last_modified(self) -> datetime:

@@ -5,17 +5,20 @@ This is the library entry point of `syndicate build`.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
+from dataclasses import asdict
 from datetime import UTC, datetime
 from importlib import resources
 from urllib.parse import urlsplit
 
+from syndicate import __version__, websub
 from syndicate import layout as paths
-from syndicate import websub
 from syndicate.backfeed import ArchiveView, read_archive, with_backfed_comments
 from syndicate.build import BuildReport, stamp_of
+from syndicate.cache import PostCache
 from syndicate.config import Settings
 from syndicate.freshness import write_stamp
 from syndicate.history import STATE_FILE, Paging, assign_pages, load_state, state_bytes
@@ -36,7 +39,7 @@ from syndicate.render.feeds import (
 from syndicate.render.html import FeedLink, render_index, render_post_page
 from syndicate.render.jsonfeed import render_json_feed
 from syndicate.sources import load_posts
-from syndicate.writer import prepare_output, write_site
+from syndicate.writer import prepare_output, read_manifest_keys, write_site
 
 JSON_FEED_TYPE = "application/feed+json"
 EMPTY_SITE_DATE = datetime(2000, 1, 1, tzinfo=UTC)  # a feed must have a date; an empty one has none
@@ -49,7 +52,17 @@ def build(settings: Settings, *, lock_held: bool = False, stamp_inputs: str = ""
 
     Takes the output folder's lock unless the caller (publish) already holds it; with
     `stamp_inputs`, records what the build was made from (freshness.py) before letting go."""
-    loaded = load_posts(settings.posts, zone=settings.zone)
+    cache = PostCache(settings.timezone)
+    try:
+        return _build(settings, cache, lock_held=lock_held, stamp_inputs=stamp_inputs)
+    finally:
+        cache.close()
+
+
+def _build(
+    settings: Settings, cache: PostCache, *, lock_held: bool, stamp_inputs: str
+) -> BuildReport:
+    loaded = load_posts(settings.posts, zone=settings.zone, cache=cache)
     report = BuildReport(
         posts=len(loaded.posts),
         drafts=loaded.drafts,
@@ -61,12 +74,12 @@ def build(settings: Settings, *, lock_held: bool = False, stamp_inputs: str = ""
         return report
     prepare_output(settings.output)
     with nullcontext() if lock_held else output_lock(settings.output):
-        archive = read_archive(settings, loaded.posts, limit=settings.archive_feed_limit)
+        limit = settings.archive_feed_limit
+        archive = read_archive(settings, loaded.posts, limit=limit, full=cache.full)
         layout = Layout.for_settings(settings)
-        posts = with_backfed_comments(loaded.posts, archive.articles, layout)
-        plan = SitePlan(settings, posts, archive)
-        files = plan.files()
-        report.absorb(write_site(settings.output, files, keep=plan.keep))
+        posts = with_backfed_comments(loaded.posts, archive.backfed, layout)
+        plan = SitePlan(settings, posts, archive, full=cache.full)
+        report.absorb(write_site(settings.output, plan))
         if settings.hub:  # publish (now or later) tells the hub; see websub.py
             changed = websub.feed_paths(report.written)
             websub.record_changed(settings.output, [layout.url(path) for path in changed])
@@ -76,42 +89,68 @@ def build(settings: Settings, *, lock_held: bool = False, stamp_inputs: str = ""
 
 
 class SitePlan:
-    """Renders the whole site into memory as {path under the output folder: bytes}."""
+    """Renders the site file by file (outputs() is a generator: a site of any size is never
+    held in memory at once). A post's own files are not rendered again when nothing they
+    show has changed since the last build: they are listed in `keep` instead."""
 
     def __init__(
-        self, settings: Settings, posts: Sequence[Post], archive: ArchiveView | None = None
-    ) -> None:
+        self, settings: Settings, posts: Sequence[Post], archive: ArchiveView | None = None,
+        *, full: Callable[[Post], Post] = lambda post: post,
+    ) -> None:  # fmt: skip
         self.settings = settings
-        self.archive = archive or ArchiveView([], {})
+        self.archive = archive or ArchiveView()
         self.layout = Layout.for_settings(settings)
         self.posts = sorted(posts, key=post_order, reverse=True)
+        self.full = full  # a post with its HTML (the loader may leave it out)
         self.output = settings.output
         self.keep: set[str] = set()  # produced by an earlier build and still right as it is
+        self.keys: dict[str, str] = {}  # what each post file was rendered from (manifest)
+        self.previous_keys = read_manifest_keys(settings.output)
         self._paging: Paging | None = None
         self.title = settings.title or shared_site_name(self.posts) or DEFAULT_TITLE
         self.author = settings.author or self.title
         self.home_url = settings.base_url
+        self.context = site_context(settings, self.title, self.author)
 
-    def files(self) -> dict[str, bytes]:
-        files: dict[str, bytes] = {}
-        files.update(self.site_feeds())
-        files.update(self.site_comment_feeds())
-        files.update(self.archive_feeds())
-        files.update(self.history_pages())
-        files.update(self.tag_feeds())
+    def outputs(self) -> Iterator[tuple[str, bytes]]:
+        """Every file of the site as (path under the output folder, bytes)."""
+        yield from self.site_feeds().items()
+        yield from self.site_comment_feeds().items()
+        yield from self.archive_feeds().items()
+        yield from self.history_pages().items()
+        yield from self.tag_feeds().items()
         if self.settings.stylesheet:
-            files[paths.STYLESHEET] = feed_stylesheet()
-        files[paths.INDEX_PAGE] = render_index(
+            yield paths.STYLESHEET, feed_stylesheet()
+        yield paths.INDEX_PAGE, render_index(
             site_title=self.title, description=self.settings.description,
             language=self.settings.language, home_url=self.home_url, posts=self.posts,
             layout=self.layout, feeds=[*self.site_feed_links(), *self.tag_feed_links(self.tags())],
         )  # fmt: skip
         for post in self.posts:
-            files.update(self.post_files(post))
-        return files
+            yield from self.post_outputs(post)
+
+    def files(self) -> dict[str, bytes]:
+        """The whole site in memory, for tests and small sites."""
+        return dict(self.outputs())
+
+    def post_outputs(self, post: Post) -> Iterator[tuple[str, bytes]]:
+        """A post's page and comment feeds, unless they are still as the last build wrote them."""
+        key = post_key(self.context, post)
+        own = (
+            self.layout.post_comments_rss(post),
+            self.layout.post_comments_atom(post),
+            self.layout.post_page(post),
+        )
+        self.keys.update(dict.fromkeys(own, key))
+        if all(self.previous_keys.get(path) == key for path in own) and all(
+            (self.output / path).is_file() for path in own
+        ):
+            self.keep.update(own)
+            return
+        yield from self.post_files(self.full(post)).items()
 
     def site_feeds(self) -> dict[str, bytes]:
-        newest = self.posts[: self.settings.feed_limit]
+        newest = [self.full(post) for post in self.posts[: self.settings.feed_limit]]
         newest_page = self.paging().newest_page
         history = (self.history_link("prev-archive", newest_page),) if newest_page else ()
         meta = self.meta(
@@ -221,7 +260,8 @@ class SitePlan:
             if not page.needs_render:
                 self.keep.update((rss_path, atom_path))
                 continue
-            posts = sorted((by_id[m] for m in page.members), key=post_order, reverse=True)
+            members = (self.full(by_id[member]) for member in page.members)
+            posts = sorted(members, key=post_order, reverse=True)
             links = (current,)
             if page.number > 1:
                 links += (self.history_link("prev-archive", page.number - 1),)
@@ -253,7 +293,7 @@ class SitePlan:
     def tag_feeds(self) -> dict[str, bytes]:
         files: dict[str, bytes] = {}
         for tag in self.tags():
-            posts = self.tagged(tag)[: self.settings.feed_limit]
+            posts = [self.full(post) for post in self.tagged(tag)[: self.settings.feed_limit]]
             rss_path, atom_path = paths.tag_feed(tag, ".xml"), paths.tag_feed(tag, ".atom")
             meta = self.meta(
                 f"{self.title}: {tag}", f"Posts tagged “{tag}” on {self.title}", self.home_url,
@@ -309,6 +349,21 @@ class SitePlan:
             extra_links=(*hub_links, *links), is_archive_page=is_archive_page,
             schedule_minutes=self.settings.interval, stylesheet_url=stylesheet,
         )  # fmt: skip
+
+
+def site_context(settings: Settings, title: str, author: str) -> str:
+    """Everything besides a post that its own files show: the version and the settings."""
+    ignored = {"posts", "output", "archive", "jobs", "strict"}
+    shown = {k: v for k, v in sorted(asdict(settings).items()) if k not in ignored}
+    return f"{__version__}|{title}|{author}|{shown!r}"
+
+
+def post_key(context: str, post: Post) -> str:
+    """What a post's page and comment feeds were rendered from: the site, the post file's
+    version, and the comments backfed from elsewhere (which are not in the file)."""
+    backfed = [(c.id, c.author, c.published, c.content_html, c.via) for c in post.comments if c.via]
+    material = f"{context}|{post.digest}|{backfed!r}".encode()
+    return hashlib.blake2b(material, digest_size=16).hexdigest()
 
 
 def post_order(post: Post) -> tuple[datetime, str]:

@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Protocol
 
 from syndicate.errors import OutputError
 
@@ -38,28 +39,42 @@ def prepare_output(folder: Path) -> None:
         ) from exc
 
 
-def write_site(
-    folder: Path, files: Mapping[str, bytes], *, keep: Set[str] = frozenset()
-) -> WriteReport:
-    """Write `files` under `folder`; `keep` names files this build produces but did not need to
-    render again (they are as the last build wrote them). Call it holding the folder's lock."""
+class SiteOutputs(Protocol):
+    """What a build hands the writer (site.SitePlan)."""
+
+    keep: Set[str]  # produced again but not re-rendered: as the last build wrote them
+    keys: Mapping[str, str]  # what a file was rendered from, remembered in the manifest
+
+    def outputs(self) -> Iterable[tuple[str, bytes]]: ...
+
+
+def write_site(folder: Path, site: SiteOutputs | Mapping[str, bytes]) -> WriteReport:
+    """Write a site's files under `folder` as they are rendered, one at a time; then remove the
+    files an earlier build wrote that this one no longer produces. Hold the folder's lock."""
     prepare_output(folder)
     remove_leftover_temporaries(folder)
     report = WriteReport()
-    previous = read_manifest(folder)
+    previous = read_manifest_keys(folder)
+    produced: list[str] = []
+    outputs = site.items() if isinstance(site, Mapping) else site.outputs()
     try:
-        for relative in sorted(files):
-            if write_if_changed(folder / _checked(relative), files[relative]):
+        for relative, data in outputs:
+            produced.append(relative)
+            if write_if_changed(folder / _checked(relative), data):
                 report.written.append(relative)
             else:
                 report.unchanged += 1
+        keep: Set[str] = set() if isinstance(site, Mapping) else site.keep
+        keys: Mapping[str, str] = {} if isinstance(site, Mapping) else site.keys
         report.unchanged += len(keep)
-        for relative in sorted(previous - set(files) - set(keep)):
+        for relative in sorted(set(previous) - set(produced) - set(keep)):
             if remove_stale(folder, relative):
                 report.removed.append(relative)
-        write_if_changed(folder / MANIFEST, _manifest_bytes([*files, *keep]))
+        listed = {path: keys.get(path, "") for path in [*produced, *keep]}
+        write_if_changed(folder / MANIFEST, _manifest_bytes(listed))
     except OSError as exc:
         raise OutputError(f"{folder}: cannot write: {exc}") from exc
+    report.written.sort()
     return report
 
 
@@ -74,17 +89,20 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
+    """Write beside the target and rename over it. The temporary name is ours alone (the
+    process id; the folder's lock keeps other runs out) and is created with the umask's mode."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
-        os.chmod(temporary, 0o666 & ~_umask())
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 
@@ -96,14 +114,19 @@ def remove_leftover_temporaries(folder: Path) -> None:
                 leftover.unlink(missing_ok=True)
 
 
-def read_manifest(folder: Path) -> set[str]:
+def read_manifest_keys(folder: Path) -> dict[str, str]:
+    """{path: what it was rendered from} of every file the last build produced."""
     try:
         listed = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (FileNotFoundError, ValueError):
-        return set()
-    if not isinstance(listed, list):
-        return set()
-    return {entry for entry in listed if isinstance(entry, str) and _is_inside(entry)}
+        return {}
+    if isinstance(listed, list):  # manifests before 0.2 listed paths only
+        listed = dict.fromkeys(listed, "")
+    if not isinstance(listed, dict):
+        return {}
+    return {
+        path: str(key) for path, key in listed.items() if isinstance(path, str) and _is_inside(path)
+    }
 
 
 def remove_stale(folder: Path, relative: str) -> bool:
@@ -120,8 +143,8 @@ def remove_stale(folder: Path, relative: str) -> bool:
     return True
 
 
-def _manifest_bytes(paths: Iterable[str]) -> bytes:
-    return (json.dumps(sorted(set(paths)), indent=0) + "\n").encode("utf-8")
+def _manifest_bytes(listed: Mapping[str, str]) -> bytes:
+    return (json.dumps(dict(sorted(listed.items())), indent=0) + "\n").encode("utf-8")
 
 
 def _is_inside(relative: str) -> bool:
@@ -133,14 +156,3 @@ def _checked(relative: str) -> str:
     if not _is_inside(relative):
         raise OutputError(f"refusing to write outside the output folder: {relative!r}")
     return relative
-
-
-_cached_umask: int | None = None
-
-
-def _umask() -> int:
-    global _cached_umask
-    if _cached_umask is None:
-        _cached_umask = os.umask(0)
-        os.umask(_cached_umask)
-    return _cached_umask

@@ -167,3 +167,13 @@ def _wait_until_listening(port: int, process: subprocess.Popen[str]) -> None:
                 return
         time.sleep(0.05)
     raise TimeoutError("serve did not start listening")
+
+
+@pytest.fixture(autouse=True)
+def private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Each test gets its own syndicate cache folder (parsed posts, build stamps)."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("SYNDICATE_CACHE_DIR", str(folder))
+    return folder

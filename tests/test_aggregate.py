@@ -6,7 +6,7 @@ Real HTTP on 127.0.0.1 serving feeds in the shapes real hosts produce, a real SQ
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -368,3 +368,61 @@ def test_hostile_feeds_are_recorded_and_the_others_still_merge(site: Site, body:
     assert [
         a for a in after if not any("eve.example.com" in c["url"] for c in a["copies"])
     ] == before
+
+
+def test_a_new_comment_elsewhere_reaches_an_unchanged_post_on_the_next_build(site: Site) -> None:
+    site.ok("fetch")
+    site.ok("build")
+    feed_path = site.root / "out" / "posts" / "why-feeds-still-matter" / "comments.xml"
+    assert {e.author for e in parse_clean(feed_path).entries} == {"Priya", "Tom"}
+    route = site.server.routes["/wordpress/2024/03/02/why-feeds-still-matter/feed/"]
+    route.body = route.body.replace(
+        b"<item>",
+        b"<item><title>By: Lee</title><dc:creator>Lee</dc:creator>"
+        b"<guid isPermaLink='false'>https://mirror.example.net/?p=4242#comment-18</guid>"
+        b"<pubDate>Mon, 04 Mar 2024 08:00:00 +0000</pubDate>"
+        b"<description>Late to this.</description></item>\n<item>",
+        1,
+    )
+    site.server.routes["/wordpress/feed/"].headers.pop("ETag")  # the post's feed is re-read
+    site.ok("fetch")
+    site.ok("build")
+    assert {e.author for e in parse_clean(feed_path).entries} == {"Priya", "Tom", "Lee"}
+
+
+def test_recent_conversations_are_polled_even_when_their_feed_is_unchanged(site: Site) -> None:
+    from email.utils import format_datetime
+
+    recent = format_datetime(datetime.now(UTC) - timedelta(days=1))
+    server = site.server
+    item = (
+        f"<item><title>Fresh</title><link>https://fresh.example/1</link><guid>f1</guid>"
+        f"<pubDate>{recent}</pubDate><description>new</description>"
+        f"<wfw:commentRss>{server.url('fresh/comments')}</wfw:commentRss></item>"
+    )
+    server.serve(
+        "fresh/feed",
+        '<rss version="2.0" xmlns:wfw="http://wellformedweb.org/CommentAPI/"><channel>'
+        f"<title>Fresh</title><link>https://fresh.example/</link>{item}</channel></rss>",
+        ETag='"fresh-1"',
+    )
+
+    def comments(*names: str) -> str:
+        items = "".join(
+            f"<item><title>By: {n}</title><guid>c-{n}</guid><description>hi</description>"
+            f"<dc:creator>{n}</dc:creator></item>"
+            for n in names
+        )
+        return (
+            '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+            f"<title>c</title><link>https://fresh.example/</link>{items}</channel></rss>"
+        )
+
+    server.serve("fresh/comments", comments("Ann"))
+    site.ok("subscribe", server.url("fresh/feed"))
+    site.ok("fetch")
+    server.serve("fresh/comments", comments("Ann", "Bo"))
+    result = site.ok("fetch")
+    assert "1 not modified" in result.stdout or "not modified" in result.stdout
+    entry = site.entry_with("fresh.example")
+    assert {c["author"] for c in entry["comments"]} == {"Ann", "Bo"}

@@ -1,0 +1,117 @@
+"""Parsed posts kept between builds, so that a post whose file has not changed is neither read
+nor parsed again, and a site's pages can be rendered from the few posts that need their text.
+
+One SQLite file in the user's cache folder (see freshness.cache_dir), keyed by the post file's
+absolute path, size and modification time, and by what else shapes a parse (syndicate's
+version, the time zone). Each post is stored twice over: without its HTML (loaded for every
+post, cheap) and its HTML alone (loaded for the posts a feed or page shows).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import pickle
+import sqlite3
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from syndicate import __version__
+from syndicate.errors import PostError, PostWarning
+from syndicate.freshness import cache_dir
+from syndicate.model import Post
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS posts (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    parse_key TEXT NOT NULL,
+    light BLOB,
+    content TEXT,
+    warnings BLOB NOT NULL,
+    error BLOB
+)
+"""
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One file's outcome: a post (perhaps without its HTML), or the error it gave."""
+
+    post: Post | None
+    warnings: tuple[PostWarning, ...] = ()
+    error: PostError | None = None
+
+
+class PostCache:
+    def __init__(self, zone_name: str, path: Path | None = None) -> None:
+        self.parse_key = f"{__version__}|{zone_name}"
+        self.path = path or cache_dir() / "posts.sqlite3"
+        self.db: sqlite3.Connection | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=30)
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")  # a lost cache entry is re-parsed
+            self.db.execute(SCHEMA)
+        except (sqlite3.Error, OSError):
+            self.db = None  # no cache to be had: every post is parsed, nothing worse
+
+    @property
+    def available(self) -> bool:
+        return self.db is not None
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.commit()
+            self.db.close()
+
+    def digest(self, path: Path, size: int, mtime_ns: int) -> str:
+        key = f"{path}\0{size}\0{mtime_ns}\0{self.parse_key}".encode()
+        return hashlib.blake2b(key, digest_size=12).hexdigest()
+
+    def lookup(self, path: Path, size: int, mtime_ns: int) -> Parsed | None:
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute(
+                "SELECT light, warnings, error FROM posts WHERE path = ? AND size = ?"
+                " AND mtime_ns = ? AND parse_key = ?",
+                (str(path), size, mtime_ns, self.parse_key),
+            ).fetchone()
+        except sqlite3.Error:
+            return None
+        if row is None:
+            return None
+        post = pickle.loads(row[0]) if row[0] is not None else None
+        error = pickle.loads(row[2]) if row[2] is not None else None
+        return Parsed(post, pickle.loads(row[1]), error)
+
+    def store(self, path: Path, size: int, mtime_ns: int, parsed: Parsed) -> None:
+        if self.db is None:
+            return
+        light = content = None
+        if parsed.post is not None:
+            light = pickle.dumps(light_copy(parsed.post), protocol=pickle.HIGHEST_PROTOCOL)
+            content = parsed.post.content_html
+        error = pickle.dumps(parsed.error) if parsed.error is not None else None
+        with contextlib.suppress(sqlite3.Error):  # not cached: parsed again next time
+            self.db.execute(
+                "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (str(path), size, mtime_ns, self.parse_key, light, content,
+                 pickle.dumps(parsed.warnings), error),
+            )  # fmt: skip
+
+    def full(self, post: Post) -> Post:
+        """The post with its HTML, fetched from the cache when it was left out."""
+        if not post.content_deferred:
+            return post
+        assert self.db is not None
+        row = self.db.execute("SELECT content FROM posts WHERE path = ?", (str(post.source),))
+        content = row.fetchone()
+        return replace(post, content_html=content[0] if content else "", content_deferred=False)
+
+
+def light_copy(post: Post) -> Post:
+    return replace(post, content_html="", content_deferred=True)

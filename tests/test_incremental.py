@@ -1,0 +1,94 @@
+"""Caches must never change what is built: a warm build equals a cold one, byte for byte,
+and whatever a post's files show (the post, its backfed comments, the settings) re-renders it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from tests.conftest import run_build
+
+
+def write(folder: Path, name: str, text: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def site_files(output: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(output)): p.read_bytes()
+        for p in sorted(output.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+def make_posts(folder: Path, count: int) -> None:
+    for n in range(count):
+        write(folder, f"p{n:03d}.md", f"---\ntitle: Post {n}\ndate: 2024-02-{1 + n % 28:02d}\n"
+              f"tags: [t{n % 3}]\ncomments:\n  - author: Ann\n    body: hi {n}\n---\n"
+              f"Body {n} with [a link](../p{n + 1:03d}/).\n")  # fmt: skip
+
+
+def test_a_warm_cache_builds_the_same_bytes_as_a_cold_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    posts = tmp_path / "posts"
+    make_posts(posts, 90)  # enough to parse in worker processes
+    shutil.copy(Path(__file__).parent.parent / "seeds" / "000_7d488e9d4f938514.txt", posts)
+    cold, warm = tmp_path / "cold", tmp_path / "warm"
+    assert run_build(posts, cold).exit_code == 0
+    result = run_build(posts, warm)  # same cache folder: every post comes from the cache
+    assert result.exit_code == 0
+    assert "1 is present" in result.stderr  # the cached post's warning is still reported
+    assert site_files(warm) == site_files(cold)
+    monkeypatch.setenv("SYNDICATE_CACHE_DIR", str(tmp_path / "another-cache"))
+    fresh = tmp_path / "fresh"
+    assert run_build(posts, fresh).exit_code == 0
+    assert site_files(fresh) == site_files(cold)
+
+
+def test_a_cached_bad_post_is_still_an_error(tmp_path: Path) -> None:
+    posts = tmp_path / "posts"
+    write(posts, "good.md", "---\ntitle: Good\ndate: 2024-01-01\n---\nx\n")
+    write(posts, "bad.md", "---\ntitle: Bad\ndate: nope\n---\nx\n")
+    first = run_build(posts, tmp_path / "a")
+    second = run_build(posts, tmp_path / "b")
+    assert first.exit_code == second.exit_code == 1
+    assert "bad.md:3" in first.stderr and "bad.md:3" in second.stderr
+
+
+def test_an_edit_rerenders_that_post_and_the_feeds_that_show_it(tmp_path: Path) -> None:
+    posts, output = tmp_path / "posts", tmp_path / "out"
+    make_posts(posts, 12)
+    assert run_build(posts, output).exit_code == 0
+    write(posts, "p005.md", (posts / "p005.md").read_text().replace("Body 5", "Edited body"))
+    result = run_build(posts, output)
+    assert result.exit_code == 0
+    rss = feedparser.parse((output / "posts/p005/comments.xml").read_bytes())
+    assert not rss.bozo
+    page = (output / "posts/p005/index.html").read_text()
+    assert "Edited body" in page
+    assert "Edited body" in (output / "tags" / "t2.xml").read_text()
+
+
+def test_new_settings_rerender_every_post(tmp_path: Path) -> None:
+    posts, output = tmp_path / "posts", tmp_path / "out"
+    make_posts(posts, 3)
+    assert run_build(posts, output).exit_code == 0
+    result = run_build(posts, output, env={"SYNDICATE_TITLE": "A new name"})
+    assert result.exit_code == 0
+    for n in range(3):
+        assert "A new name" in (output / f"posts/p{n:03d}/index.html").read_text()
+
+
+def test_deleting_an_output_file_brings_it_back(tmp_path: Path) -> None:
+    posts, output = tmp_path / "posts", tmp_path / "out"
+    make_posts(posts, 3)
+    assert run_build(posts, output).exit_code == 0
+    (output / "posts/p001/comments.atom").unlink()
+    (output / "rss.xml").unlink()
+    assert run_build(posts, output).exit_code == 0
+    assert (output / "posts/p001/comments.atom").is_file() and (output / "rss.xml").is_file()
