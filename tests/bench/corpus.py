@@ -17,13 +17,13 @@ from pathlib import Path
 from . import words
 
 FORMAT = 1  # bump when the generated text changes, so cached corpora are regenerated
-TAGS: tuple[str, ...] = tuple(
+TAGS: tuple[str, ...] = words.words_of(
     """
     python rust go sqlite feeds rss atom indieweb cooking travel photography books music cycling
     running gardening linux security privacy design typography history maps weather climate
     astronomy chess films teaching parenting hiking climbing coffee tea baking birds cats dogs
     woodwork sewing painting poetry economics law health sleep writing notes links meta
-    """.split()
+    """
 )
 OFFSETS: tuple[timedelta, ...] = tuple(
     timedelta(minutes=minutes) for minutes in (0, 60, 120, -300, -420, 330, 540, -180)

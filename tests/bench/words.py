@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import random
 
-VOCABULARY: tuple[str, ...] = tuple(
+
+def words_of(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+VOCABULARY: tuple[str, ...] = words_of(
     """
     the a of and to in that it is was for on with as his they be at one have this from or had by
     but some what there we can out other were all your when up use word how said an each she which
@@ -17,40 +22,41 @@ VOCABULARY: tuple[str, ...] = tuple(
     than call first who may down side been now find any new work part take get place made live
     where after back little only round man year came show every good me give our under name very
     through just form sentence great think say help low line differ turn cause much mean before
-    move right boy old too same tell does set three want air well also play small end put home read
-    hand port large spell add even land here must big high such follow act why ask men change went
-    light kind off need house picture try us again animal point mother world near build self earth
-    father head stand own page should country found answer school grow study still learn plant cover
-    food sun four between state keep eye never last let thought city tree cross farm hard start
-    might story saw far sea draw left late run while press close night real life few north open seem
-    together next white children begin got walk example ease paper group always music those both mark
-    often letter until mile river car feet care second book carry took science eat room friend began
-    idea fish mountain stop once base hear horse cut sure watch color face wood main enough plain
-    girl usual young ready above ever red list though feel talk bird soon body dog family direct pose
-    leave song measure door product black short numeral class wind question happen complete ship area
-    half rock order fire south problem piece told knew pass since top whole king space heard best hour
-    better during hundred five remember step early hold west ground interest reach fast verb sing
-    listen six table travel less morning ten simple several vowel toward war lay against pattern slow
-    center love person money serve appear road map rain rule govern pull cold notice voice unit power
-    town fine certain fly fall lead cry dark machine note wait plan figure star box noun field rest
-    correct able pound done beauty drive stood contain front teach week final gave green quick develop
-    ocean warm free minute strong special mind behind clear tail produce fact street inch multiply
-    nothing course stay wheel full force blue object decide surface deep moon island foot system busy
-    test record boat common gold possible plane stead dry wonder laugh thousand ago ran check game
-    shape equate miss brought heat snow tire bring yes distant fill east paint language among
-    """.split()
+    move right boy old too same tell does set three want air well also play small end put home
+    read hand port large spell add even land here must big high such follow act why ask men change
+    went light kind off need house picture try us again animal point mother world near build self
+    earth father head stand own page should country found answer school grow study still learn
+    plant cover food sun four between state keep eye never last let thought city tree cross farm
+    hard start might story saw far sea draw left late run while press close night real life few
+    north open seem together next white children begin got walk example ease paper group always
+    music those both mark often letter until mile river car feet care second book carry took
+    science eat room friend began idea fish mountain stop once base hear horse cut sure watch
+    color face wood main enough plain girl usual young ready above ever red list though feel talk
+    bird soon body dog family direct pose leave song measure door product black short numeral
+    class wind question happen complete ship area half rock order fire south problem piece told
+    knew pass since top whole king space heard best hour better during hundred five remember step
+    early hold west ground interest reach fast verb sing listen six table travel less morning ten
+    simple several vowel toward war lay against pattern slow center love person money serve appear
+    road map rain rule govern pull cold notice voice unit power town fine certain fly fall lead
+    cry dark machine note wait plan figure star box noun field rest correct able pound done beauty
+    drive stood contain front teach week final gave green quick develop ocean warm free minute
+    strong special mind behind clear tail produce fact street inch multiply nothing course stay
+    wheel full force blue object decide surface deep moon island foot system busy test record boat
+    common gold possible plane stead dry wonder laugh thousand ago ran check game shape equate
+    miss brought heat snow tire bring yes distant fill east paint language among
+    """
 )
-NAMES: tuple[str, ...] = tuple(
+NAMES: tuple[str, ...] = words_of(
     """
     Ada Bruno Chen Dana Elif Farid Greta Hiro Ines Jonas Kofi Lena Mateo Nadia Omar Priya Quentin
     Rosa Sven Tamar Umar Vera Wei Xenia Yusuf Zoe
-    """.split()
+    """
 )
-SURNAMES: tuple[str, ...] = tuple(
+SURNAMES: tuple[str, ...] = words_of(
     """
     Abara Berg Costa Dubois Eriksen Fischer Garcia Haddad Ivanova Jensen Kowalski Larsen Moreau
     Novak Okafor Petrov Quinn Rossi Silva Tanaka Ueda Varga Weber Young Zhang
-    """.split()
+    """
 )
 
 

@@ -1,0 +1,138 @@
+"""Timing one whole process: wall time, the child's own peak RSS (os.wait4), and the peak RSS
+of its whole process tree sampled from /proc (worker processes are not in the child's rusage)."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+SAMPLE_SECONDS = 0.05
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
+
+
+@dataclass(frozen=True)
+class ProcessRun:
+    seconds: float
+    cpu_seconds: float  # user + system time of the child alone
+    peak_rss_mb: float  # the child alone, from the kernel (ru_maxrss)
+    tree_peak_rss_mb: float  # the child and its descendants together, sampled
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def peak_mb(self) -> float:
+        return max(self.peak_rss_mb, self.tree_peak_rss_mb)
+
+
+class BenchError(RuntimeError):
+    """A measured command failed: the figures it would have given do not exist."""
+
+
+def run_process(
+    command: Sequence[str], *, env: Mapping[str, str], cwd: Path, timeout: float = 3600.0
+) -> ProcessRun:
+    """Run `command` to completion and measure it; output goes to files, never a full pipe."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, env=dict(env), cwd=cwd, stdout=out, stderr=err)
+        sampler = TreeSampler(child.pid)
+        sampler.start()
+        status, usage = _wait(child, timeout)
+        seconds = time.perf_counter() - started
+        sampler.stop()
+        return ProcessRun(
+            seconds=seconds,
+            cpu_seconds=usage.ru_utime + usage.ru_stime,
+            peak_rss_mb=usage.ru_maxrss / 1024,
+            tree_peak_rss_mb=sampler.peak_kb / 1024,
+            returncode=status,
+            stdout=_read(out),
+            stderr=_read(err),
+        )
+
+
+def checked(run: ProcessRun, what: str) -> ProcessRun:
+    if run.returncode != 0:
+        tail = "\n".join(run.stderr.strip().splitlines()[-8:])
+        raise BenchError(f"{what}: exit status {run.returncode}\n{tail}")
+    return run
+
+
+def _wait(child: subprocess.Popen[bytes], timeout: float) -> tuple[int, resource.struct_rusage]:
+    """os.wait4 gives this child's own rusage; a watchdog kills it after `timeout` seconds."""
+    watchdog = threading.Timer(timeout, child.kill)
+    watchdog.start()
+    try:
+        _, status, usage = os.wait4(child.pid, 0)
+    finally:
+        watchdog.cancel()
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return child.returncode, usage
+
+
+def _read(handle: IO[bytes]) -> str:
+    handle.seek(0)
+    return handle.read().decode("utf-8", "replace")
+
+
+class TreeSampler(threading.Thread):
+    """Sums VmRSS over a process and its descendants every SAMPLE_SECONDS; keeps the peak."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_kb = 0
+        self._stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopped.is_set():
+            self.peak_kb = max(self.peak_kb, tree_rss_kb(self.pid))
+            self._stopped.wait(SAMPLE_SECONDS)
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self.join()
+
+
+def tree_rss_kb(pid: int) -> int:
+    if not sys.platform.startswith("linux"):
+        return 0
+    return sum(_rss_kb(each) for each in _tree(pid))
+
+
+def _tree(pid: int) -> list[int]:
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        pending += _children(current)
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    children: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as handle:
+                children += [int(each) for each in handle.read().split()]
+    except OSError:
+        return children
+    return children
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as handle:
+            return int(handle.read().split()[1]) * PAGE_KB
+    except (OSError, IndexError, ValueError):
+        return 0
