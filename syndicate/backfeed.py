@@ -23,6 +23,7 @@ class ArchiveView:
     articles: list[dict[str, Any]] = field(default_factory=list)  # newest first, as --json
     texts: dict[int, tuple[str, str]] = field(default_factory=dict)  # copy id -> (summary, html)
     backfed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # own page URL ->
+    key: str = ""  # what the articles' texts come from, when known without reading them
 
 
 def read_archive(
@@ -46,7 +47,8 @@ def own_posts_view(
 ) -> ArchiveView:
     """The archive of a site that follows no one: one article per post, one copy each."""
     newest = sorted(posts, key=lambda post: (post.published, post.slug), reverse=True)[:limit]
-    articles, texts = [], {}
+    articles: list[dict[str, Any]] = []
+    texts = LazyTexts(full)
     for number, post in enumerate(newest, start=1):
         url = layout.url(layout.post_page(post))
         articles.append(
@@ -65,8 +67,23 @@ def own_posts_view(
                 "comments": [],
             }
         )  # fmt: skip
-        texts[number] = (escape(post.summary, quote=False), full(post).content_html)
-    return ArchiveView(articles, texts)
+        texts.posts[number] = post
+    return ArchiveView(articles, texts, key=repr([post.digest for post in newest]))  # type: ignore[arg-type]
+
+
+class LazyTexts(dict[int, tuple[str, str]]):
+    """Copy id -> (summary, html), reading a post's HTML only when a feed asks for it."""
+
+    def __init__(self, full: FullPost) -> None:
+        super().__init__()
+        self.full = full
+        self.posts: dict[int, Post] = {}
+
+    def get(self, key: int, default: Any = None) -> Any:  # type: ignore[override]
+        post = self.posts.get(key)
+        if post is None:
+            return default
+        return (escape(post.summary, quote=False), self.full(post).content_html)
 
 
 def with_backfed_comments(

@@ -39,7 +39,9 @@ class BuildReport:
 
 
 def build_site(settings: Settings, *, lock_held: bool = False) -> BuildReport:
-    stamp = unchanged_since_last_build(settings)
+    # Digest the inputs before reading them: a post edited during the build is seen next time.
+    inputs = inputs_digest(settings)
+    stamp = unchanged_since_last_build(settings, inputs)
     if stamp is not None:
         return BuildReport(
             posts=stamp.posts, drafts=stamp.drafts, errors=list(stamp.errors),
@@ -47,8 +49,7 @@ def build_site(settings: Settings, *, lock_held: bool = False) -> BuildReport:
         )  # fmt: skip
     from syndicate import site
 
-    # Digest the inputs before reading them: a post edited during the build is seen next time.
-    return site.build(settings, lock_held=lock_held, stamp_inputs=inputs_digest(settings))
+    return site.build(settings, lock_held=lock_held, stamp_inputs=inputs)
 
 
 def stamp_of(report: BuildReport, inputs: str, settings: Settings) -> Stamp:

@@ -49,6 +49,7 @@ class PostCache:
         self.parse_key = f"{__version__}|{zone_name}"
         self.path = path or cache_dir() / "posts.sqlite3"
         self.db: sqlite3.Connection | None = None
+        self._preloaded: dict[str, tuple[object, ...]] = {}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=30)
@@ -71,24 +72,34 @@ class PostCache:
         key = f"{path}\0{size}\0{mtime_ns}\0{self.parse_key}".encode()
         return hashlib.blake2b(key, digest_size=12).hexdigest()
 
-    def lookup(self, path: Path, size: int, mtime_ns: int) -> Parsed | None:
+    def preload(self, folder: Path) -> None:
+        """Read the entries of every post under `folder` at once (one query, not one a post)."""
+        if self.db is None:
+            return
+        prefix = str(folder).rstrip("/") + "/"
+        try:
+            rows = self.db.execute(
+                "SELECT path, size, mtime_ns, light, warnings, error FROM posts"
+                " WHERE parse_key = ? AND substr(path, 1, ?) = ?",
+                (self.parse_key, len(prefix), prefix),
+            )
+            self._preloaded = {row[0]: row[1:] for row in rows}
+        except sqlite3.Error:
+            self._preloaded = {}
+
+    def lookup(self, path: Path | str, size: int, mtime_ns: int) -> Parsed | None:
         if self.db is None:
             return None
-        try:
-            row = self.db.execute(
-                "SELECT light, warnings, error FROM posts WHERE path = ? AND size = ?"
-                " AND mtime_ns = ? AND parse_key = ?",
-                (str(path), size, mtime_ns, self.parse_key),
-            ).fetchone()
-        except sqlite3.Error:
+        row = self._preloaded.get(str(path))
+        if row is None or row[0] != size or row[1] != mtime_ns:
             return None
-        if row is None:
-            return None
+        row = row[2:]
         post = pickle.loads(row[0]) if row[0] is not None else None
         error = pickle.loads(row[2]) if row[2] is not None else None
-        return Parsed(post, pickle.loads(row[1]), error)
+        warnings = pickle.loads(row[1]) if row[1] else ()
+        return Parsed(post, warnings, error)
 
-    def store(self, path: Path, size: int, mtime_ns: int, parsed: Parsed) -> None:
+    def store(self, path: Path | str, size: int, mtime_ns: int, parsed: Parsed) -> None:
         if self.db is None:
             return
         light = content = None
@@ -100,7 +111,7 @@ class PostCache:
             self.db.execute(
                 "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (str(path), size, mtime_ns, self.parse_key, light, content,
-                 pickle.dumps(parsed.warnings), error),
+                 pickle.dumps(parsed.warnings) if parsed.warnings else b"", error),
             )  # fmt: skip
 
     def full(self, post: Post) -> Post:

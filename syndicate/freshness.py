@@ -76,14 +76,13 @@ def read_stamp(output: Path) -> Stamp | None:
         return None
 
 
-def unchanged_since_last_build(settings: Settings) -> Stamp | None:
-    """The last build's stamp when nothing it was built from has changed since; else None."""
+def unchanged_since_last_build(settings: Settings, inputs: str) -> Stamp | None:
+    """The last build's stamp when nothing it was built from (`inputs`, the archive, its
+    output files) has changed since; else None."""
     stamp = read_stamp(settings.output)
-    if stamp is None or stamp.archive != archive_state(settings):
+    if stamp is None or stamp.archive != archive_state(settings) or stamp.inputs != inputs:
         return None
-    if stamp.inputs != inputs_digest(settings) or not _outputs_present(settings.output):
-        return None
-    return stamp
+    return stamp if _outputs_present(settings.output) else None
 
 
 def write_stamp(output: Path, stamp: Stamp) -> None:
@@ -97,6 +96,7 @@ def write_stamp(output: Path, stamp: Stamp) -> None:
 def _post_files(folder: Path) -> Iterator[tuple[str, int, int]]:
     """(relative path, size, mtime_ns) of every non-hidden file below folder, sorted."""
     found: list[tuple[str, int, int]] = []
+    skip = len(str(folder)) + 1
     stack = [folder]
     while stack:
         current = stack.pop()
@@ -111,7 +111,7 @@ def _post_files(folder: Path) -> Iterator[tuple[str, int, int]]:
                 stack.append(Path(entry.path))
             else:
                 stat = entry.stat()
-                found.append((os.path.relpath(entry.path, folder), stat.st_size, stat.st_mtime_ns))
+                found.append((entry.path[skip:], stat.st_size, stat.st_mtime_ns))
     return iter(sorted(found))
 
 
@@ -122,4 +122,5 @@ def _outputs_present(output: Path) -> bool:
         return False
     if not isinstance(listed, dict | list):
         return False
-    return all(os.path.exists(output / path) for path in listed)
+    base = f"{output}/"
+    return all(os.path.exists(base + path) for path in listed)

@@ -6,6 +6,8 @@ This is the library entry point of `syndicate build`.
 from __future__ import annotations
 
 import hashlib
+import heapq
+import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
@@ -24,7 +26,7 @@ from syndicate.freshness import write_stamp
 from syndicate.history import STATE_FILE, Paging, assign_pages, load_state, state_bytes
 from syndicate.layout import Layout
 from syndicate.lock import output_lock
-from syndicate.model import Post
+from syndicate.model import Comment, Post
 from syndicate.render.archive import article_dates, render_archive_feed, render_archive_json
 from syndicate.render.feeds import (
     ATOM_TYPE,
@@ -107,6 +109,8 @@ class SitePlan:
         self.keys: dict[str, str] = {}  # what each post file was rendered from (manifest)
         self.previous_keys = read_manifest_keys(settings.output)
         self._paging: Paging | None = None
+        self._tagged: dict[str, list[Post]] | None = None
+        self._tags: list[str] | None = None
         self.title = settings.title or shared_site_name(self.posts) or DEFAULT_TITLE
         self.author = settings.author or self.title
         self.home_url = settings.base_url
@@ -121,13 +125,42 @@ class SitePlan:
         yield from self.tag_feeds().items()
         if self.settings.stylesheet:
             yield paths.STYLESHEET, feed_stylesheet()
+        yield from self.index_page()
+        for post in self.posts:
+            yield from self.post_outputs(post)
+
+    def index_page(self) -> Iterator[tuple[str, bytes]]:
+        """The post list: rendered again only when something it lists has changed."""
+        listed = [
+            (p.slug, p.title, p.published, p.author, p.summary, len(p.comments)) for p in self.posts
+        ]
+        material = f"{self.context}|{self.tags()!r}|{listed!r}".encode()
+        key = hashlib.blake2b(material, digest_size=16).hexdigest()
+        if self.unchanged(paths.INDEX_PAGE, key):
+            return
         yield paths.INDEX_PAGE, render_index(
             site_title=self.title, description=self.settings.description,
             language=self.settings.language, home_url=self.home_url, posts=self.posts,
             layout=self.layout, feeds=[*self.site_feed_links(), *self.tag_feed_links(self.tags())],
         )  # fmt: skip
-        for post in self.posts:
-            yield from self.post_outputs(post)
+
+    def key_of(self, *material: object) -> str:
+        """A digest of what a file is rendered from, with the site's context."""
+        text = f"{self.context}|{material!r}".encode()
+        return hashlib.blake2b(text, digest_size=16).hexdigest()
+
+    def unchanged(self, *paths_and_key: str) -> bool:
+        """Record `key` for the paths; True (and the paths kept) when the last build wrote them
+        from the same key and they are still there."""
+        *own, key = paths_and_key
+        self.keys.update(dict.fromkeys(own, key))
+        base = f"{self.output}/"
+        if all(self.previous_keys.get(path) == key for path in own) and all(
+            os.path.isfile(base + path) for path in own
+        ):
+            self.keep.update(own)
+            return True
+        return False
 
     def files(self) -> dict[str, bytes]:
         """The whole site in memory, for tests and small sites."""
@@ -141,17 +174,16 @@ class SitePlan:
             self.layout.post_comments_atom(post),
             self.layout.post_page(post),
         )
-        self.keys.update(dict.fromkeys(own, key))
-        if all(self.previous_keys.get(path) == key for path in own) and all(
-            (self.output / path).is_file() for path in own
-        ):
-            self.keep.update(own)
-            return
-        yield from self.post_files(self.full(post)).items()
+        if not self.unchanged(*own, key):
+            yield from self.post_files(self.full(post)).items()
 
     def site_feeds(self) -> dict[str, bytes]:
-        newest = [self.full(post) for post in self.posts[: self.settings.feed_limit]]
         newest_page = self.paging().newest_page
+        listed = self.posts[: self.settings.feed_limit]
+        key = self.key_of([feed_identity(post) for post in listed], newest_page)
+        if self.unchanged(paths.SITE_RSS, paths.SITE_ATOM, paths.SITE_JSON, key):
+            return {}
+        newest = [self.full(post) for post in listed]
         history = (self.history_link("prev-archive", newest_page),) if newest_page else ()
         meta = self.meta(
             self.title, self.settings.description, self.home_url,
@@ -170,11 +202,23 @@ class SitePlan:
         }
 
     def site_comment_feeds(self) -> dict[str, bytes]:
-        items = sorted(
-            (item for post in self.posts for item in comment_items(post)),
-            key=lambda item: (item.comment.published or item.post.last_modified, item.post.slug),
-            reverse=True,
-        )[:COMMENT_FEED_LIMIT]
+        newest = heapq.nlargest(
+            COMMENT_FEED_LIMIT,
+            ((comment_time(post, c), post.slug, i, post) for post in self.posts
+             for i, c in enumerate(post.comments)),
+            key=lambda candidate: candidate[:3],
+        )  # fmt: skip
+        chosen = {(post.slug, i) for _, _, i, post in newest}
+        items = [
+            item
+            for post in dict.fromkeys(post for _, _, _, post in newest)
+            for i, item in enumerate(comment_items(post))
+            if (post.slug, item_index(post, item)) in chosen
+        ]
+        items.sort(key=lambda it: (comment_time(it.post, it.comment), it.post.slug), reverse=True)
+        material = [(it.post.digest, it.comment.id, it.comment.via) for it in items]
+        if self.unchanged(paths.COMMENTS_RSS, paths.COMMENTS_ATOM, self.key_of(material)):
+            return {}
         meta = self.meta(
             f"Comments for {self.title}", f"The newest comments on {self.title}", self.home_url,
             paths.COMMENTS_RSS, paths.COMMENTS_ATOM, newest_date(items) or EMPTY_SITE_DATE,
@@ -207,6 +251,11 @@ class SitePlan:
     def archive_feeds(self) -> dict[str, bytes]:
         """Every article with all its copies: ours and those found on the sites we follow."""
         articles = self.archive.articles[: self.settings.archive_feed_limit]
+        if self.archive.key and self.unchanged(
+            paths.ARCHIVE_RSS, paths.ARCHIVE_ATOM, paths.ARCHIVE_JSON,
+            self.key_of(self.archive.key, articles),
+        ):  # fmt: skip
+            return {}
         dates = [d for a in articles for d in article_dates(a) if d]
         updated = max(dates, default=EMPTY_SITE_DATE)
         meta = self.meta(
@@ -281,20 +330,30 @@ class SitePlan:
 
     def tags(self) -> list[str]:
         """One spelling per tag (the first in sorted order), in a stable order."""
-        spellings: dict[str, str] = {}
-        for tag in sorted({tag for post in self.posts for tag in post.tags}):
-            spellings.setdefault(paths.tag_key(tag), tag)
-        return sorted(spellings.values(), key=paths.tag_key)
+        if self._tags is None:
+            spellings: dict[str, str] = {}
+            for tag in sorted({tag for post in self.posts for tag in post.tags}):
+                spellings.setdefault(paths.tag_key(tag), tag)
+            self._tags = sorted(spellings.values(), key=paths.tag_key)
+        return self._tags
 
     def tagged(self, tag: str) -> list[Post]:
-        key = paths.tag_key(tag)
-        return [post for post in self.posts if key in {paths.tag_key(t) for t in post.tags}]
+        if self._tagged is None:  # one pass over the posts for every tag: {tag key: newest first}
+            self._tagged = {}
+            for post in self.posts:
+                for key in dict.fromkeys(paths.tag_key(t) for t in post.tags):
+                    self._tagged.setdefault(key, []).append(post)
+        return self._tagged.get(paths.tag_key(tag), [])
 
     def tag_feeds(self) -> dict[str, bytes]:
         files: dict[str, bytes] = {}
         for tag in self.tags():
-            posts = [self.full(post) for post in self.tagged(tag)[: self.settings.feed_limit]]
+            listed = self.tagged(tag)[: self.settings.feed_limit]
             rss_path, atom_path = paths.tag_feed(tag, ".xml"), paths.tag_feed(tag, ".atom")
+            key = self.key_of(tag, [feed_identity(post) for post in listed])
+            if self.unchanged(rss_path, atom_path, key):
+                continue
+            posts = [self.full(post) for post in listed]
             meta = self.meta(
                 f"{self.title}: {tag}", f"Posts tagged “{tag}” on {self.title}", self.home_url,
                 rss_path, atom_path, max(post.last_modified for post in posts),
@@ -366,8 +425,22 @@ def post_key(context: str, post: Post) -> str:
     return hashlib.blake2b(material, digest_size=16).hexdigest()
 
 
-def post_order(post: Post) -> tuple[datetime, str]:
-    return (post.published, post.slug)
+def post_order(post: Post) -> tuple[float, str]:
+    return (post.published.timestamp(), post.slug)  # floats compare faster than aware datetimes
+
+
+def feed_identity(post: Post) -> tuple[object, ...]:
+    """What a post contributes to a feed of posts: its file's version, and its comment count
+    and newest comment (backfed comments are not in the file)."""
+    return (post.digest, len(post.comments), latest_comment_date(post))
+
+
+def comment_time(post: Post, comment: Comment) -> float:
+    return (comment.published or post.last_modified).timestamp()
+
+
+def item_index(post: Post, item: CommentItem) -> int:
+    return next(i for i, comment in enumerate(post.comments) if comment is item.comment)
 
 
 def feed_stylesheet() -> bytes:

@@ -12,12 +12,13 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Protocol
 
 from syndicate.errors import OutputError
 
 MANIFEST = ".syndicate-manifest.json"
+WRITING = ".syndicate-writing"  # present while a build writes; left behind by a killed one
 
 
 @dataclass
@@ -44,6 +45,7 @@ class SiteOutputs(Protocol):
 
     keep: Set[str]  # produced again but not re-rendered: as the last build wrote them
     keys: Mapping[str, str]  # what a file was rendered from, remembered in the manifest
+    previous_keys: Mapping[str, str]  # the manifest as the last build left it
 
     def outputs(self) -> Iterable[tuple[str, bytes]]: ...
 
@@ -54,7 +56,7 @@ def write_site(folder: Path, site: SiteOutputs | Mapping[str, bytes]) -> WriteRe
     prepare_output(folder)
     remove_leftover_temporaries(folder)
     report = WriteReport()
-    previous = read_manifest_keys(folder)
+    previous = read_manifest_keys(folder) if isinstance(site, Mapping) else site.previous_keys
     produced: list[str] = []
     outputs = site.items() if isinstance(site, Mapping) else site.outputs()
     try:
@@ -72,6 +74,7 @@ def write_site(folder: Path, site: SiteOutputs | Mapping[str, bytes]) -> WriteRe
                 report.removed.append(relative)
         listed = {path: keys.get(path, "") for path in [*produced, *keep]}
         write_if_changed(folder / MANIFEST, _manifest_bytes(listed))
+        (folder / WRITING).unlink(missing_ok=True)
     except OSError as exc:
         raise OutputError(f"{folder}: cannot write: {exc}") from exc
     report.written.sort()
@@ -107,11 +110,15 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 def remove_leftover_temporaries(folder: Path) -> None:
-    """Temporary files of a run that was killed mid-write; under the lock no live run has any."""
-    for pattern in (".*.tmp", ".probe-*"):
-        for leftover in folder.rglob(pattern):
-            if leftover.is_file():
-                leftover.unlink(missing_ok=True)
+    """Temporary files of a run that was killed mid-write (under the lock no live run has any).
+    Looked for only when the last run did not finish: it leaves WRITING behind until it has."""
+    marker = folder / WRITING
+    if marker.exists():
+        for pattern in (".*.tmp", ".probe-*"):
+            for leftover in folder.rglob(pattern):
+                if leftover.is_file():
+                    leftover.unlink(missing_ok=True)
+    marker.touch()
 
 
 def read_manifest_keys(folder: Path) -> dict[str, str]:
@@ -148,8 +155,11 @@ def _manifest_bytes(listed: Mapping[str, str]) -> bytes:
 
 
 def _is_inside(relative: str) -> bool:
-    pure = PurePosixPath(relative)
-    return not pure.is_absolute() and ".." not in pure.parts and relative != MANIFEST
+    return (
+        not relative.startswith("/")
+        and ".." not in relative.split("/")
+        and relative not in (MANIFEST, WRITING)
+    )
 
 
 def _checked(relative: str) -> str:
