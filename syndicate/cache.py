@@ -14,6 +14,7 @@ import hashlib
 import pickle
 import sqlite3
 from dataclasses import dataclass, replace
+from datetime import UTC
 from pathlib import Path
 
 from syndicate import __version__
@@ -114,14 +115,31 @@ class PostCache:
                  pickle.dumps(parsed.warnings) if parsed.warnings else b"", error),
             )  # fmt: skip
 
+    def commit(self) -> None:
+        """Make what was stored visible to other connections (the render workers')."""
+        if self.db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.commit()
+
     def full(self, post: Post) -> Post:
-        """The post with its HTML, fetched from the cache when it was left out."""
+        """The post with its HTML, fetched from the cache when it was left out (and parsed
+        again from its file should the cache have lost it)."""
         if not post.content_deferred:
             return post
-        assert self.db is not None
-        row = self.db.execute("SELECT content FROM posts WHERE path = ?", (str(post.source),))
-        content = row.fetchone()
-        return replace(post, content_html=content[0] if content else "", content_deferred=False)
+        row = None
+        if self.db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                row = self.db.execute(
+                    "SELECT content FROM posts WHERE path = ?", (str(post.source.resolve()),)
+                ).fetchone()
+        if row is None or row[0] is None:
+            from syndicate.sources import parse_file  # the cache lost it: read the file again
+
+            parsed = parse_file(post.source, post.published.tzinfo or UTC)
+            content = parsed.post.content_html if parsed.post else ""
+        else:
+            content = row[0]
+        return replace(post, content_html=content, content_deferred=False)
 
 
 def light_copy(post: Post) -> Post:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -126,8 +128,7 @@ class SitePlan:
         if self.settings.stylesheet:
             yield paths.STYLESHEET, feed_stylesheet()
         yield from self.index_page()
-        for post in self.posts:
-            yield from self.post_outputs(post)
+        yield from self.all_post_outputs()
 
     def index_page(self) -> Iterator[tuple[str, bytes]]:
         """The post list: rendered again only when something it lists has changed."""
@@ -166,16 +167,37 @@ class SitePlan:
         """The whole site in memory, for tests and small sites."""
         return dict(self.outputs())
 
-    def post_outputs(self, post: Post) -> Iterator[tuple[str, bytes]]:
-        """A post's page and comment feeds, unless they are still as the last build wrote them."""
-        key = post_key(self.context, post)
+    def all_post_outputs(self) -> Iterator[tuple[str, bytes]]:
+        """Every post's page and comment feeds that are not still as the last build wrote them;
+        on every core when there are many (a first build renders three files a post)."""
+        pending = [index for index, post in enumerate(self.posts) if self.needs_render(post)]
+        workers = min(os.cpu_count() or 1, 8)
+        if len(pending) < PARALLEL_RENDER_FROM or workers < 2 or not _can_fork():
+            for index in pending:
+                yield from self.post_files(self.full(self.posts[index])).items()
+            return
+        global _FORKED_PLAN
+        _FORKED_PLAN = self  # the workers are forked: they inherit this plan, not a pickle of it
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start_render_worker,
+            initargs=(self.settings.timezone,),
+        ) as pool:  # fmt: skip
+            for batch in _chunks(
+                pending, RENDER_BATCH
+            ):  # bounded: results are written as they come
+                for rendered in pool.map(_render_in_worker, _chunks(batch, RENDER_CHUNK)):
+                    yield from rendered
+        _FORKED_PLAN = None
+
+    def needs_render(self, post: Post) -> bool:
+        """False (and its files kept) when a post's files are still as the last build wrote them."""
         own = (
             self.layout.post_comments_rss(post),
             self.layout.post_comments_atom(post),
             self.layout.post_page(post),
         )
-        if not self.unchanged(*own, key):
-            yield from self.post_files(self.full(post)).items()
+        return not self.unchanged(*own, post_key(self.context, post))
 
     def site_feeds(self) -> dict[str, bytes]:
         newest_page = self.paging().newest_page
@@ -408,6 +430,35 @@ class SitePlan:
             extra_links=(*hub_links, *links), is_archive_page=is_archive_page,
             schedule_minutes=self.settings.interval, stylesheet_url=stylesheet,
         )  # fmt: skip
+
+
+PARALLEL_RENDER_FROM = 200  # fewer posts to render than this: forking costs more than it saves
+RENDER_BATCH = 2000  # posts in flight at once, so rendered files never pile up in memory
+RENDER_CHUNK = 50
+_FORKED_PLAN: SitePlan | None = None
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _start_render_worker(timezone: str) -> None:
+    """In a forked worker: its own connection to the post cache (never the parent's)."""
+    assert _FORKED_PLAN is not None
+    _FORKED_PLAN.full = PostCache(timezone).full
+
+
+def _render_in_worker(indices: list[int]) -> list[tuple[str, bytes]]:
+    plan = _FORKED_PLAN
+    assert plan is not None
+    return [
+        pair for index in indices for pair in plan.post_files(plan.full(plan.posts[index])).items()
+    ]
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def site_context(settings: Settings, title: str, author: str) -> str:

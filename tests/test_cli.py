@@ -100,3 +100,14 @@ def test_build_as_a_real_process(tmp_path: Path) -> None:
     assert not parsed.bozo
     assert parsed.feed.link == "http://localhost:8000/"
     assert [entry.title for entry in parsed.entries] == ["Bye Bye Bakhmut"]
+    # The relative default posts folder: the post's text must reach the feed and its page.
+    assert parsed.entries[0].content[0].value.count("<h2>") == 8
+    page = (tmp_path / "feeds" / "posts" / "bye-bye-bakhmut" / "index.html").read_text()
+    assert page.count("<h2>") >= 8
+    again = subprocess.run(
+        [sys.executable, "-m", "syndicate", "build", "--base-url", "http://127.0.0.1:8001/"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr  # posts now from the cache, text deferred
+    rebuilt = feedparser.parse((tmp_path / "feeds" / "rss.xml").read_bytes())
+    assert rebuilt.entries[0].content[0].value.count("<h2>") == 8

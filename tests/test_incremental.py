@@ -92,3 +92,20 @@ def test_deleting_an_output_file_brings_it_back(tmp_path: Path) -> None:
     (output / "rss.xml").unlink()
     assert run_build(posts, output).exit_code == 0
     assert (output / "posts/p001/comments.atom").is_file() and (output / "rss.xml").is_file()
+
+
+def test_rendering_on_every_core_gives_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import syndicate.site
+
+    posts = tmp_path / "posts"
+    make_posts(posts, 260)  # more than PARALLEL_RENDER_FROM: rendered in forked workers
+    assert len(list(posts.iterdir())) > syndicate.site.PARALLEL_RENDER_FROM
+    parallel, serial = tmp_path / "parallel", tmp_path / "serial"
+    assert run_build(posts, parallel).exit_code == 0
+    monkeypatch.setattr(syndicate.site, "PARALLEL_RENDER_FROM", 10**9)
+    monkeypatch.setenv("SYNDICATE_CACHE_DIR", str(tmp_path / "second-cache"))
+    assert run_build(posts, serial).exit_code == 0
+    assert site_files(parallel) == site_files(serial)
+    assert len(site_files(serial)) > 3 * 260

@@ -88,6 +88,8 @@ def load_posts(folder: Path, *, zone: tzinfo, cache: PostCache | None = None) ->
             if parsed.post is not None and cache.available:
                 parsed = Parsed(light_copy(parsed.post), parsed.warnings, parsed.error)
         outcomes[path] = parsed
+    if cache is not None:
+        cache.commit()
     return collect(files, outcomes)
 
 
