@@ -104,6 +104,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE copies ADD COLUMN source_digest TEXT;
     CREATE INDEX copies_by_feed ON copies(feed_url);
     """,
+    # 4: a copy's origins by copy (each new copy reads and replaces its own): without this
+    # index every store scanned the whole table, and merging slowed as the archive grew.
+    """
+    CREATE INDEX origins_by_copy ON origins(copy_id);
+    """,
 )
 OWN_POSTS_FEED = "urn:syndicate:own-posts"  # the feed our own posts are copies of
 # What listing the archive needs of a copy (not its text, which can be large).
