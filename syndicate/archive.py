@@ -193,6 +193,9 @@ class Archive:
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute("PRAGMA journal_mode = WAL")
+            # In WAL mode NORMAL keeps the file consistent through any crash (a power cut may
+            # lose the last commits, never half of one) and spares an fsync per stored feed.
+            self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA busy_timeout = 10000")
             self._migrate()
         except (sqlite3.Error, OSError) as exc:

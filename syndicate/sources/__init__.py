@@ -7,6 +7,7 @@ added to `IMPORTERS` below.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
@@ -124,14 +125,17 @@ def collect(files: list[tuple[str, int, int]], outcomes: dict[str, Parsed]) -> L
 PARALLEL_FROM = 64  # below this many files to parse, worker processes cost more than they save
 
 
-def parse_all(paths: list[Path], zone: tzinfo) -> list[Parsed]:
-    """Parse files, on every core when there are many (Markdown rendering is CPU-bound)."""
+def parse_all(paths: list[Path], zone: tzinfo) -> Iterator[Parsed]:
+    """Parse files in order, on every core when there are many (Markdown rendering is
+    CPU-bound); results are yielded as they come, so that the caller can store each post and
+    keep only its light copy instead of holding every parsed post at once."""
     workers = min(os.cpu_count() or 1, 8)
     if len(paths) < PARALLEL_FROM or workers < 2:
-        return [parse_file(path, zone) for path in paths]
+        yield from (parse_file(path, zone) for path in paths)
+        return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        chunk = max(8, len(paths) // (workers * 8))
-        return list(pool.map(parse_file, paths, [zone] * len(paths), chunksize=chunk))
+        chunk = max(8, min(64, len(paths) // (workers * 8)))
+        yield from pool.map(parse_file, paths, [zone] * len(paths), chunksize=chunk)
 
 
 def parse_file(path: Path, zone: tzinfo) -> Parsed:
