@@ -43,7 +43,13 @@ from syndicate.render.feeds import (
 from syndicate.render.html import FeedLink, render_index, render_post_page
 from syndicate.render.jsonfeed import render_json_feed
 from syndicate.sources import load_posts
-from syndicate.writer import prepare_output, read_manifest_keys, write_site
+from syndicate.writer import (
+    checked_path,
+    prepare_output,
+    read_manifest_keys,
+    write_if_changed,
+    write_site,
+)
 
 JSON_FEED_TYPE = "application/feed+json"
 EMPTY_SITE_DATE = datetime(2000, 1, 1, tzinfo=UTC)  # a feed must have a date; an empty one has none
@@ -118,7 +124,7 @@ class SitePlan:
         self.home_url = settings.base_url
         self.context = site_context(settings, self.title, self.author)
 
-    def outputs(self) -> Iterator[tuple[str, bytes]]:
+    def outputs(self) -> Iterator[tuple[str, bytes | bool]]:
         """Every file of the site as (path under the output folder, bytes)."""
         yield from self.site_feeds().items()
         yield from self.site_comment_feeds().items()
@@ -167,7 +173,7 @@ class SitePlan:
         """The whole site in memory, for tests and small sites."""
         return dict(self.outputs())
 
-    def all_post_outputs(self) -> Iterator[tuple[str, bytes]]:
+    def all_post_outputs(self) -> Iterator[tuple[str, bytes | bool]]:
         """Every post's page and comment feeds that are not still as the last build wrote them;
         on every core when there are many (a first build renders three files a post)."""
         pending = [index for index, post in enumerate(self.posts) if self.needs_render(post)]
@@ -448,12 +454,16 @@ def _start_render_worker(timezone: str) -> None:
     _FORKED_PLAN.full = PostCache(timezone).full
 
 
-def _render_in_worker(indices: list[int]) -> list[tuple[str, bytes]]:
+def _render_in_worker(indices: list[int]) -> list[tuple[str, bool]]:
+    """Render and write a chunk of posts' files in the worker (writing is half the work of a
+    first build); the parent learns which files changed."""
     plan = _FORKED_PLAN
     assert plan is not None
-    return [
-        pair for index in indices for pair in plan.post_files(plan.full(plan.posts[index])).items()
-    ]
+    written = []
+    for index in indices:
+        for path, data in plan.post_files(plan.full(plan.posts[index])).items():
+            written.append((path, write_if_changed(plan.output / checked_path(path), data)))
+    return written
 
 
 def _chunks(items: list[int], size: int) -> Iterator[list[int]]:

@@ -47,7 +47,9 @@ class SiteOutputs(Protocol):
     keys: Mapping[str, str]  # what a file was rendered from, remembered in the manifest
     previous_keys: Mapping[str, str]  # the manifest as the last build left it
 
-    def outputs(self) -> Iterable[tuple[str, bytes]]: ...
+    def outputs(self) -> Iterable[tuple[str, bytes | bool]]:
+        """(path, bytes to write) or (path, whether a worker's write changed the file)."""
+        ...
 
 
 def write_site(folder: Path, site: SiteOutputs | Mapping[str, bytes]) -> WriteReport:
@@ -62,7 +64,12 @@ def write_site(folder: Path, site: SiteOutputs | Mapping[str, bytes]) -> WriteRe
     try:
         for relative, data in outputs:
             produced.append(relative)
-            if write_if_changed(folder / _checked(relative), data):
+            if isinstance(data, bool):  # written by a render worker already: did it change?
+                if data:
+                    report.written.append(relative)
+                else:
+                    report.unchanged += 1
+            elif write_if_changed(folder / checked_path(relative), data):
                 report.written.append(relative)
             else:
                 report.unchanged += 1
@@ -162,7 +169,7 @@ def _is_inside(relative: str) -> bool:
     )
 
 
-def _checked(relative: str) -> str:
+def checked_path(relative: str) -> str:
     if not _is_inside(relative):
         raise OutputError(f"refusing to write outside the output folder: {relative!r}")
     return relative
