@@ -36,6 +36,15 @@ def run_build(posts: Path, output: Path, *extra: str, env: dict[str, str] | None
     return runner.invoke(cli, args, catch_exceptions=False, env=env)
 
 
+def write_posts(folder: Path, files: dict[str, str | bytes]) -> Path:
+    """Post files by name into `folder` (text as UTF-8, bytes as they are)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
+        (folder / name).write_bytes(data)
+    return folder
+
+
 def local_file(output: Path, url: str) -> Path:
     """The file under the output folder that a URL of the built site names."""
     assert url.startswith(BASE_URL), url

@@ -14,18 +14,11 @@ import pytest
 from click.testing import CliRunner, Result
 
 from syndicate.cli import cli
+from tests.conftest import write_posts
 
 BASE_URL = "https://blog.example.org/"
 GOOD = "---\ntitle: Good post\ndate: 2024-01-02T10:00:00Z\n---\nThis one is fine.\n"
 FEED_FILES = ("rss.xml", "atom.xml", "feed.json", "comments.xml", "comments.atom")
-
-
-def write_posts(folder: Path, files: dict[str, str | bytes]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        data = content if isinstance(content, bytes) else content.encode("utf-8")
-        (folder / name).write_bytes(data)
-    return folder
 
 
 def invoke(workdir: Path, args: list[str], env: dict[str, str] | None = None) -> Result:

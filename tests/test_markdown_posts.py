@@ -16,6 +16,7 @@ from click.testing import CliRunner, Result
 from lxml import etree
 
 from syndicate.cli import cli
+from tests.conftest import write_posts
 
 BASE_URL = "https://blog.example.org/"
 NS = {
@@ -121,14 +122,6 @@ BLOG = {
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def write_posts(folder: Path, files: dict[str, str | bytes]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        data = content if isinstance(content, bytes) else content.encode("utf-8")
-        (folder / name).write_bytes(data)
-    return folder
 
 
 def run_build(
