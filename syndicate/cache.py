@@ -91,7 +91,7 @@ class PostCache:
     def lookup(self, path: Path | str, size: int, mtime_ns: int) -> Parsed | None:
         if self.db is None:
             return None
-        row = self._preloaded.get(str(path))
+        row = self._preloaded.pop(str(path), None)  # each row is read once: let it go
         if row is None or row[0] != size or row[1] != mtime_ns:
             return None
         row = row[2:]
