@@ -5,7 +5,7 @@ they came from. A site with no archive file gets its archive feeds from its own 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from html import escape
 from typing import Any
@@ -21,7 +21,7 @@ FullPost = Callable[[Post], Post]  # brings a post's HTML when the loader left i
 @dataclass(frozen=True)
 class ArchiveView:
     articles: list[dict[str, Any]] = field(default_factory=list)  # newest first, as --json
-    texts: dict[int, tuple[str, str]] = field(default_factory=dict)  # copy id -> (summary, html)
+    texts: Mapping[int, tuple[str, str]] = field(default_factory=dict)  # copy id -> (summary, html)
     backfed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # own page URL ->
     key: str = ""  # what the articles' texts come from, when known without reading them
 
@@ -68,22 +68,25 @@ def own_posts_view(
             }
         )  # fmt: skip
         texts.posts[number] = post
-    return ArchiveView(articles, texts, key=repr([post.digest for post in newest]))  # type: ignore[arg-type]
+    return ArchiveView(articles, texts, key=repr([post.digest for post in newest]))
 
 
-class LazyTexts(dict[int, tuple[str, str]]):
+class LazyTexts(Mapping[int, tuple[str, str]]):
     """Copy id -> (summary, html), reading a post's HTML only when a feed asks for it."""
 
     def __init__(self, full: FullPost) -> None:
-        super().__init__()
         self.full = full
         self.posts: dict[int, Post] = {}
 
-    def get(self, key: int, default: Any = None) -> Any:  # type: ignore[override]
-        post = self.posts.get(key)
-        if post is None:
-            return default
+    def __getitem__(self, key: int) -> tuple[str, str]:
+        post = self.posts[key]
         return (escape(post.summary, quote=False), self.full(post).content_html)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.posts)
+
+    def __len__(self) -> int:
+        return len(self.posts)
 
 
 def with_backfed_comments(

@@ -376,16 +376,17 @@ def publish(state: State) -> None:
     with reported_errors():
         from syndicate.publish import publish as publish_site
 
-        report = publish_site(state.settings())
-    show_publish_report(state, report)
+        settings = state.settings()
+        report = publish_site(settings)
+    show_publish_report(state, report, settings.output)
     sys.exit(EXIT_PARTIAL if report.has_errors else EXIT_OK)
 
 
-def show_publish_report(state: State, report: PublishReport) -> None:
+def show_publish_report(state: State, report: PublishReport, output: Path) -> None:
     quiet_state = State(state.config_path, state.archive_path, quiet=not state.verbose)
     if report.fetch is not None:
         show_fetch_report(quiet_state, report.fetch)
-    show_build_report(quiet_state, report.build, state.settings().output)
+    show_build_report(quiet_state, report.build, output)
     for error in report.hub_errors:
         click.echo(f"error: WebSub {error}", err=True)
     if state.verbose and report.hub_notified:

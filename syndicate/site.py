@@ -169,10 +169,6 @@ class SitePlan:
             return True
         return False
 
-    def files(self) -> dict[str, bytes]:
-        """The whole site in memory, for tests and small sites."""
-        return dict(self.outputs())
-
     def all_post_outputs(self) -> Iterator[tuple[str, bytes | bool]]:
         """Every post's page and comment feeds that are not still as the last build wrote them;
         on every core when there are many (a first build renders three files a post)."""
@@ -230,20 +226,14 @@ class SitePlan:
         }
 
     def site_comment_feeds(self) -> dict[str, bytes]:
+        # Newest first by (time, post, position): the order comment_items gives within a post.
         newest = heapq.nlargest(
             COMMENT_FEED_LIMIT,
-            ((comment_time(post, c), post.slug, i, post) for post in self.posts
+            ((comment_time(post, c), post.slug, i, post, c) for post in self.posts
              for i, c in enumerate(post.comments)),
             key=lambda candidate: candidate[:3],
         )  # fmt: skip
-        chosen = {(post.slug, i) for _, _, i, post in newest}
-        items = [
-            item
-            for post in dict.fromkeys(post for _, _, _, post in newest)
-            for i, item in enumerate(comment_items(post))
-            if (post.slug, item_index(post, item)) in chosen
-        ]
-        items.sort(key=lambda it: (comment_time(it.post, it.comment), it.post.slug), reverse=True)
+        items = [comment_item(post, comment) for *_, post, comment in newest]
         material = [(it.post.digest, it.comment.id, it.comment.via) for it in items]
         if self.unchanged(paths.COMMENTS_RSS, paths.COMMENTS_ATOM, self.key_of(material)):
             return {}
@@ -500,26 +490,26 @@ def comment_time(post: Post, comment: Comment) -> float:
     return (comment.published or post.last_modified).timestamp()
 
 
-def item_index(post: Post, item: CommentItem) -> int:
-    return next(i for i, comment in enumerate(post.comments) if comment is item.comment)
-
-
 def feed_stylesheet() -> bytes:
     return (resources.files("syndicate") / "templates" / paths.STYLESHEET).read_bytes()
 
 
 def comment_items(post: Post) -> list[CommentItem]:
     """The post's comments, newest first; undated ones count as of the post's date."""
-    by_id = {comment.id: comment for comment in post.comments}
     ordered = sorted(
         enumerate(post.comments),
-        key=lambda pair: (pair[1].published or post.last_modified, pair[0]),
+        key=lambda pair: (comment_time(post, pair[1]), pair[0]),
         reverse=True,
     )
-    return [
-        CommentItem(post, comment, by_id.get(comment.in_reply_to) if comment.in_reply_to else None)
-        for _, comment in ordered
-    ]
+    return [comment_item(post, comment) for _, comment in ordered]
+
+
+def comment_item(post: Post, comment: Comment) -> CommentItem:
+    """A comment with its post and, for a reply, the comment it replies to."""
+    parent = None
+    if comment.in_reply_to:
+        parent = next((c for c in post.comments if c.id == comment.in_reply_to), None)
+    return CommentItem(post, comment, parent)
 
 
 def newest_date(items: Sequence[CommentItem]) -> datetime | None:
