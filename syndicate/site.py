@@ -5,6 +5,7 @@ This is the library entry point of `syndicate build`.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import heapq
 import multiprocessing
@@ -25,7 +26,7 @@ from syndicate.build import BuildReport, stamp_of
 from syndicate.cache import PostCache
 from syndicate.config import Settings
 from syndicate.freshness import write_stamp
-from syndicate.history import STATE_FILE, Paging, assign_pages, load_state, state_bytes
+from syndicate.history import STATE_FILE, Page, Paging, assign_pages, load_state, state_bytes
 from syndicate.layout import Layout
 from syndicate.lock import output_lock
 from syndicate.model import Comment, Post
@@ -117,6 +118,7 @@ class SitePlan:
         self.keys: dict[str, str] = {}  # what each post file was rendered from (manifest)
         self.previous_keys = read_manifest_keys(settings.output)
         self._paging: Paging | None = None
+        self._by_id: dict[str, Post] | None = None
         self._tagged: dict[str, list[Post]] | None = None
         self._tags: list[str] | None = None
         self.title = settings.title or shared_site_name(self.posts) or DEFAULT_TITLE
@@ -125,16 +127,17 @@ class SitePlan:
         self.context = site_context(settings, self.title, self.author)
 
     def outputs(self) -> Iterator[tuple[str, bytes | bool]]:
-        """Every file of the site as (path under the output folder, bytes)."""
+        """Every file of the site as (path under the output folder, bytes), or (path, written)
+        for those that a render worker wrote itself."""
         yield from self.site_feeds().items()
         yield from self.site_comment_feeds().items()
         yield from self.archive_feeds().items()
-        yield from self.history_pages().items()
+        yield STATE_FILE, state_bytes(self.paging().state)
         yield from self.tag_feeds().items()
         if self.settings.stylesheet:
             yield paths.STYLESHEET, feed_stylesheet()
         yield from self.index_page()
-        yield from self.all_post_outputs()
+        yield from self.rendered([*self.history_work(), *self.post_work()])
 
     def index_page(self) -> Iterator[tuple[str, bytes]]:
         """The post list: rendered again only when something it lists has changed."""
@@ -169,28 +172,39 @@ class SitePlan:
             return True
         return False
 
-    def all_post_outputs(self) -> Iterator[tuple[str, bytes | bool]]:
-        """Every post's page and comment feeds that are not still as the last build wrote them;
-        on every core when there are many (a first build renders three files a post)."""
-        pending = [index for index, post in enumerate(self.posts) if self.needs_render(post)]
+    def rendered(self, work: list[Work]) -> Iterator[tuple[str, bytes | bool]]:
+        """The files of every archive page and post that needs rendering; on every core when
+        there are many (a first build renders an archive page per 20 posts and three files a
+        post), written by the workers themselves."""
         workers = min(os.cpu_count() or 1, 8)
-        if len(pending) < PARALLEL_RENDER_FROM or workers < 2 or not _can_fork():
-            for index in pending:
-                yield from self.post_files(self.full(self.posts[index])).items()
+        if len(work) < PARALLEL_RENDER_FROM or workers < 2 or not _can_fork():
+            for unit in work:
+                yield from self.render(unit).items()
             return
         global _FORKED_PLAN
         _FORKED_PLAN = self  # the workers are forked: they inherit this plan, not a pickle of it
+        gc.freeze()  # and share its objects: the collector would copy every page it visits
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_start_render_worker,
-            initargs=(self.settings.timezone,),
-        ) as pool:  # fmt: skip
-            for batch in _chunks(
-                pending, RENDER_BATCH
-            ):  # bounded: results are written as they come
-                for rendered in pool.map(_render_in_worker, _chunks(batch, RENDER_CHUNK)):
-                    yield from rendered
-        _FORKED_PLAN = None
+        try:
+            with ProcessPoolExecutor(
+                workers, mp_context=context, initializer=_start_render_worker,
+                initargs=(self.settings.timezone,),
+            ) as pool:  # fmt: skip
+                for batch in _chunks(work, RENDER_BATCH):  # bounded: written as they come
+                    for written in pool.map(_render_in_worker, _chunks(batch, RENDER_CHUNK)):
+                        yield from written
+        finally:
+            _FORKED_PLAN = None
+            gc.unfreeze()
+
+    def render(self, unit: Work) -> dict[str, bytes]:
+        kind, number = unit
+        if kind == HISTORY_PAGE:
+            return self.history_page_files(self.paging().pages[number])
+        return self.post_files(self.full(self.posts[number]))
+
+    def post_work(self) -> list[Work]:
+        return [(POST, index) for index, post in enumerate(self.posts) if self.needs_render(post)]
 
     def needs_render(self, post: Post) -> bool:
         """False (and its files kept) when a post's files are still as the last build wrote them."""
@@ -314,35 +328,43 @@ class SitePlan:
             self.layout.url(paths.history_page(number, ".atom")),
         )
 
-    def history_pages(self) -> dict[str, bytes]:
-        """Pages to render; a frozen page already written is kept as it is (self.keep)."""
-        by_id = {self.layout.post_id(post): post for post in self.posts}
-        files: dict[str, bytes] = {STATE_FILE: state_bytes(self.paging().state)}
-        current = FeedRelation(
-            "current", self.layout.url(paths.SITE_RSS), self.layout.url(paths.SITE_ATOM)
+    def history_work(self) -> list[Work]:
+        """The archive pages to render; a frozen page already written is kept as it is."""
+        work: list[Work] = []
+        for position, page in enumerate(self.paging().pages):
+            if page.needs_render:
+                work.append((HISTORY_PAGE, position))
+            else:
+                self.keep.update(
+                    (
+                        paths.history_page(page.number, ".xml"),
+                        paths.history_page(page.number, ".atom"),
+                    )
+                )
+        return work
+
+    def history_page_files(self, page: Page) -> dict[str, bytes]:
+        if self._by_id is None:
+            self._by_id = {self.layout.post_id(post): post for post in self.posts}
+        rss_path = paths.history_page(page.number, ".xml")
+        atom_path = paths.history_page(page.number, ".atom")
+        members = (self.full(self._by_id[member]) for member in page.members)
+        posts = sorted(members, key=post_order, reverse=True)
+        links = (
+            FeedRelation(
+                "current", self.layout.url(paths.SITE_RSS), self.layout.url(paths.SITE_ATOM)
+            ),
         )
-        for page in self.paging().pages:
-            rss_path = paths.history_page(page.number, ".xml")
-            atom_path = paths.history_page(page.number, ".atom")
-            if not page.needs_render:
-                self.keep.update((rss_path, atom_path))
-                continue
-            members = (self.full(by_id[member]) for member in page.members)
-            posts = sorted(members, key=post_order, reverse=True)
-            links = (current,)
-            if page.number > 1:
-                links += (self.history_link("prev-archive", page.number - 1),)
-            label = "archive page" if page.frozen else "newest archive page"
-            meta = self.meta(
-                f"{self.title} ({label} {page.number})", self.settings.description,
-                self.home_url, rss_path, atom_path, max(p.last_modified for p in posts), links,
-                is_archive_page=page.frozen,
-            )  # fmt: skip
-            feed = render_post_feed(
-                meta, posts, self.layout, full_content=self.settings.full_content
-            )
-            files[rss_path], files[atom_path] = feed.rss, feed.atom
-        return files
+        if page.number > 1:
+            links += (self.history_link("prev-archive", page.number - 1),)
+        label = "archive page" if page.frozen else "newest archive page"
+        meta = self.meta(
+            f"{self.title} ({label} {page.number})", self.settings.description,
+            self.home_url, rss_path, atom_path, max(p.last_modified for p in posts), links,
+            is_archive_page=page.frozen,
+        )  # fmt: skip
+        feed = render_post_feed(meta, posts, self.layout, full_content=self.settings.full_content)
+        return {rss_path: feed.rss, atom_path: feed.atom}
 
     # -- tag feeds --------------------------------------------------------------------------------
 
@@ -432,6 +454,8 @@ PARALLEL_RENDER_FROM = 200  # fewer posts to render than this: forking costs mor
 RENDER_BATCH = 2000  # posts in flight at once, so rendered files never pile up in memory
 RENDER_CHUNK = 50
 _FORKED_PLAN: SitePlan | None = None
+HISTORY_PAGE, POST = "history page", "post"
+Work = tuple[str, int]  # (HISTORY_PAGE, position in paging().pages) or (POST, index in posts)
 
 
 def _can_fork() -> bool:
@@ -444,19 +468,19 @@ def _start_render_worker(timezone: str) -> None:
     _FORKED_PLAN.full = PostCache(timezone).full
 
 
-def _render_in_worker(indices: list[int]) -> list[tuple[str, bool]]:
-    """Render and write a chunk of posts' files in the worker (writing is half the work of a
-    first build); the parent learns which files changed."""
+def _render_in_worker(work: list[Work]) -> list[tuple[str, bool]]:
+    """Render and write a chunk of pages' and posts' files in the worker (writing is half the
+    work of a first build); the parent learns which files changed."""
     plan = _FORKED_PLAN
     assert plan is not None
     written = []
-    for index in indices:
-        for path, data in plan.post_files(plan.full(plan.posts[index])).items():
+    for unit in work:
+        for path, data in plan.render(unit).items():
             written.append((path, write_if_changed(plan.output / checked_path(path), data)))
     return written
 
 
-def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+def _chunks(items: list[Work], size: int) -> Iterator[list[Work]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
