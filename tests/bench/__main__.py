@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from . import feeds, hugo, merge_cost, report, runner
 from .commands import syndicate_version
+from .folders import empty_trash
 from .procs import BenchError
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -124,11 +125,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         key: str(value) if isinstance(value, Path) else value
         for key, value in vars(options).items()
     }}  # fmt: skip
+    empty_trash(workdir, settle=True, log=log)  # an earlier benchmark's, if it was stopped
     results["startup"] = run_startup(options, workdir, rows, errors)
     results["builds"] = run_builds(options, workdir, hugo_line, rows, errors)
     results["fetch"] = [] if options.skip_fetch else run_fetches(options, workdir, rows, errors)
     results["merge"] = [] if options.skip_merge else run_merges(options, workdir, rows, errors)
     results["errors"] = errors
+    empty_trash(workdir, settle=False, log=log)
     remarks = remarks_for(options, hugo_line, errors)
     print(report.table(rows, remarks=remarks))
     report.write_json(options.json, results, rows)

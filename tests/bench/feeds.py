@@ -23,8 +23,8 @@ from xml.sax.saxutils import quoteattr
 
 from . import feedcorpus
 from .commands import clean_env, probe_command, syndicate_command
+from .folders import discard, fresh_dir
 from .procs import ProcessRun, checked, run_process
-from .runner import fresh_dir
 
 JOBS = (1, 8)
 SERVER_LIFETIME = 3600.0  # seconds: the server stops by itself even if the harness is stuck
@@ -188,7 +188,7 @@ def serve_feeds(server: FeedServer, *, feeds: int, seed: int) -> tuple[list[tupl
 def measure_fetch(
     workdir: Path, *, feeds: int, seed: int, repeat: int, hosts: int, log: Callable[[str], None]
 ) -> FetchFigures:
-    run_dir = fresh_dir(workdir / "runs" / f"fetch-k{feeds}")
+    run_dir = fresh_dir(workdir, workdir / "runs" / f"fetch-k{feeds}")
     env = clean_env(run_dir)
     try:
         with FeedServer(hosts=hosts) as server:
@@ -203,7 +203,7 @@ def measure_fetch(
                 log(f"fetch k={feeds} --jobs {jobs} ({repeat} run(s))")
                 figures.runs[str(jobs)] = fetch_runs(template, run_dir, env, jobs, repeat)
     finally:
-        shutil.rmtree(run_dir, ignore_errors=True)
+        discard(workdir, run_dir)
     return figures
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-import shutil
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -25,6 +24,7 @@ from syndicate.archive import Archive, CopyInput
 
 from . import feedcorpus
 from .feeds import copy_archive
+from .folders import discard, fresh_dir
 
 FORMAT = 1  # bump when the pre-fill changes
 BATCH = 200
@@ -128,9 +128,7 @@ def measure_merge(
     prefilled, prefill_seconds = ensure_archive(workdir, entries=entries, seed=seed)
     feeds = max(entries // feedcorpus.PER_FEED, 2)
     new_entries = batch(seed, archived_feeds=feeds)
-    run_dir = workdir / "runs" / f"merge-n{entries}"
-    shutil.rmtree(run_dir, ignore_errors=True)
-    run_dir.mkdir(parents=True)
+    run_dir = fresh_dir(workdir, workdir / "runs" / f"merge-n{entries}")
     samples, merged = [], 0
     try:
         for number in range(repeat):
@@ -138,7 +136,7 @@ def measure_merge(
             seconds, merged = time_batch(copy, new_entries)
             samples.append(seconds * 1000 / len(new_entries))
     finally:
-        shutil.rmtree(run_dir, ignore_errors=True)
+        discard(workdir, run_dir)
     return MergeFigures(
         archive_entries=entries, batch=len(new_entries), cross_posts=len(new_entries) // 2,
         ms_per_entry=statistics.median(samples), samples_ms=[round(s, 4) for s in samples],

@@ -4,7 +4,6 @@ in a fresh folder (fresh output, no archive, no cache)."""
 
 from __future__ import annotations
 
-import shutil
 import statistics
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -13,6 +12,7 @@ from typing import Any
 
 from . import corpus, hugo
 from .commands import clean_env, syndicate_command
+from .folders import discard, fresh_dir
 from .procs import ProcessRun, checked, run_process
 
 SYNDICATE_STEPS = ("full", "no_change", "one_edit", "one_added", "full_warm_cache")
@@ -70,7 +70,7 @@ def measure_builds(
     figures = BuildFigures(size, sum(path.stat().st_size for path in corpus.post_paths(posts)))
     runs: dict[str, list[ProcessRun]] = {}
     for number in range(repeat):
-        run_dir = fresh_dir(workdir / "runs" / f"build-n{size}-{number}")
+        run_dir = fresh_dir(workdir, workdir / "runs" / f"build-n{size}-{number}")
         try:
             log(f"build n={size} run {number + 1}/{repeat}: syndicate")
             collect(runs, "syndicate", syndicate_steps(posts, run_dir, seed=seed, size=size))
@@ -78,7 +78,7 @@ def measure_builds(
                 log(f"build n={size} run {number + 1}/{repeat}: hugo")
                 collect(runs, "hugo", hugo_steps(site, run_dir))
         finally:
-            shutil.rmtree(run_dir, ignore_errors=True)
+            discard(workdir, run_dir)  # deleted when the benchmark ends (folders.py)
     figures.syndicate = {step: summarize(runs[f"syndicate.{step}"]) for step in SYNDICATE_STEPS}
     if site is not None:
         figures.hugo = {step: summarize(runs[f"hugo.{step}"]) for step in HUGO_STEPS}
@@ -90,12 +90,6 @@ def collect(runs: dict[str, list[ProcessRun]], tool: str, steps: dict[str, Proce
         runs.setdefault(f"{tool}.{step}", []).append(run)
 
 
-def fresh_dir(path: Path) -> Path:
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
-    return path
-
-
 def syndicate_steps(
     cached_posts: Path, run_dir: Path, *, seed: int, size: int
 ) -> dict[str, ProcessRun]:
@@ -104,7 +98,7 @@ def syndicate_steps(
     output = run_dir / "syndicate-out"
     env = clean_env(run_dir)
 
-    def build(step: str) -> ProcessRun:
+    def build(step: str, output: Path = output) -> ProcessRun:
         command = [*syndicate_command(), "build", str(posts), "-o", str(output)]
         command += ["--base-url", BASE_URL]
         return checked(run_process(command, env=env, cwd=run_dir), f"syndicate build ({step})")
@@ -117,8 +111,7 @@ def syndicate_steps(
     steps["one_added"] = build("one_added")
     # From nothing into a new folder, with the parsed-post cache the runs above left: what a
     # rebuild after `rm -rf feeds/` costs (reported beside the cold figure, not instead of it).
-    shutil.rmtree(output)
-    steps["full_warm_cache"] = build("full_warm_cache")
+    steps["full_warm_cache"] = build("full_warm_cache", run_dir / "syndicate-out-again")
     return steps
 
 
@@ -134,7 +127,7 @@ def hugo_steps(site: Path, run_dir: Path) -> dict[str, ProcessRun]:
 
 def measure_startup(workdir: Path, *, repeat: int) -> Summary:
     """`syndicate --version`: the interpreter and imports, the floor under every build time."""
-    run_dir = fresh_dir(workdir / "runs" / "startup")
+    run_dir = fresh_dir(workdir, workdir / "runs" / "startup")
     env = clean_env(run_dir)
     command = [*syndicate_command(), "--version"]
     try:
@@ -143,5 +136,5 @@ def measure_startup(workdir: Path, *, repeat: int) -> Summary:
             for _ in range(repeat)
         ]
     finally:
-        shutil.rmtree(run_dir, ignore_errors=True)
+        discard(workdir, run_dir)
     return summarize(runs)
