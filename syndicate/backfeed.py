@@ -5,6 +5,7 @@ they came from. A site with no archive file gets its archive feeds from its own 
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from html import escape
@@ -46,7 +47,7 @@ def own_posts_view(
     posts: Sequence[Post], layout: Layout, *, limit: int, full: FullPost
 ) -> ArchiveView:
     """The archive of a site that follows no one: one article per post, one copy each."""
-    newest = sorted(posts, key=lambda post: (post.published, post.slug), reverse=True)[:limit]
+    newest = heapq.nlargest(limit, posts, key=lambda post: (post.published.timestamp(), post.slug))
     articles: list[dict[str, Any]] = []
     texts = LazyTexts(full)
     for number, post in enumerate(newest, start=1):

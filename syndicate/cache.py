@@ -3,8 +3,9 @@ nor parsed again, and a site's pages can be rendered from the few posts that nee
 
 One SQLite file in the user's cache folder (see freshness.cache_dir), keyed by the post file's
 absolute path, size and modification time, and by what else shapes a parse (syndicate's
-version, the time zone). Each post is stored twice over: without its HTML (loaded for every
-post, cheap) and its HTML alone (loaded for the posts a feed or page shows).
+version, the time zone). Each post is stored twice over: without its HTML and its comments'
+bodies (loaded for every post, so kept small: counts and dates are what lists of posts show),
+and that HTML alone (loaded for the posts a feed or page shows).
 """
 
 from __future__ import annotations
@@ -23,16 +24,18 @@ from syndicate.freshness import cache_dir
 from syndicate.model import Post
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS posts (
+DROP TABLE IF EXISTS posts;  -- syndicate 0.3.1's, which kept the comments' bodies in `light`
+CREATE TABLE IF NOT EXISTS parsed_posts (
     path TEXT PRIMARY KEY,
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
     parse_key TEXT NOT NULL,
     light BLOB,
     content TEXT,
+    comment_bodies BLOB,
     warnings BLOB NOT NULL,
     error BLOB
-)
+);
 """
 
 
@@ -56,7 +59,7 @@ class PostCache:
             self.db = sqlite3.connect(self.path, timeout=30)
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")  # a lost cache entry is re-parsed
-            self.db.execute(SCHEMA)
+            self.db.executescript(SCHEMA)
         except (sqlite3.Error, OSError):
             self.db = None  # no cache to be had: every post is parsed, nothing worse
 
@@ -80,7 +83,7 @@ class PostCache:
         prefix = str(folder).rstrip("/") + "/"
         try:
             rows = self.db.execute(
-                "SELECT path, size, mtime_ns, light, warnings, error FROM posts"
+                "SELECT path, size, mtime_ns, light, warnings, error FROM parsed_posts"
                 " WHERE parse_key = ? AND substr(path, 1, ?) = ?",
                 (self.parse_key, len(prefix), prefix),
             )
@@ -103,15 +106,16 @@ class PostCache:
     def store(self, path: Path | str, size: int, mtime_ns: int, parsed: Parsed) -> None:
         if self.db is None:
             return
-        light = content = None
+        light = content = bodies = None
         if parsed.post is not None:
             light = pickle.dumps(light_copy(parsed.post), protocol=pickle.HIGHEST_PROTOCOL)
             content = parsed.post.content_html
+            bodies = pickle.dumps([comment.content_html for comment in parsed.post.comments])
         error = pickle.dumps(parsed.error) if parsed.error is not None else None
         with contextlib.suppress(sqlite3.Error):  # not cached: parsed again next time
             self.db.execute(
-                "INSERT OR REPLACE INTO posts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (str(path), size, mtime_ns, self.parse_key, light, content,
+                "INSERT OR REPLACE INTO parsed_posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (str(path), size, mtime_ns, self.parse_key, light, content, bodies,
                  pickle.dumps(parsed.warnings) if parsed.warnings else b"", error),
             )  # fmt: skip
 
@@ -122,25 +126,35 @@ class PostCache:
                 self.db.commit()
 
     def full(self, post: Post) -> Post:
-        """The post with its HTML, fetched from the cache when it was left out (and parsed
-        again from its file should the cache have lost it)."""
+        """The post with its HTML and its comments' bodies, fetched from the cache when they
+        were left out (and parsed again from its file should the cache have lost them).
+        Comments appended after loading (backfed from elsewhere) are kept as they are."""
         if not post.content_deferred:
             return post
         row = None
         if self.db is not None:
             with contextlib.suppress(sqlite3.Error):
                 row = self.db.execute(
-                    "SELECT content FROM posts WHERE path = ?", (str(post.source.resolve()),)
+                    "SELECT content, comment_bodies FROM parsed_posts WHERE path = ?",
+                    (str(post.source.resolve()),),
                 ).fetchone()
         if row is None or row[0] is None:
             from syndicate.sources import parse_file  # the cache lost it: read the file again
 
             parsed = parse_file(post.source, post.published.tzinfo or UTC)
             content = parsed.post.content_html if parsed.post else ""
+            bodies = [c.content_html for c in parsed.post.comments] if parsed.post else []
         else:
-            content = row[0]
-        return replace(post, content_html=content, content_deferred=False)
+            content, bodies = row[0], pickle.loads(row[1]) if row[1] else []
+        own = tuple(
+            replace(comment, content_html=body)
+            for comment, body in zip(post.comments, bodies, strict=False)
+        )
+        comments = own + post.comments[len(own) :]
+        return replace(post, content_html=content, comments=comments, content_deferred=False)
 
 
 def light_copy(post: Post) -> Post:
-    return replace(post, content_html="", content_deferred=True)
+    """What every build loads of a post: no HTML, and its comments without their bodies."""
+    comments = tuple(replace(comment, content_html="") for comment in post.comments)
+    return replace(post, content_html="", comments=comments, content_deferred=True)

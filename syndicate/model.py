@@ -50,7 +50,7 @@ class Post:
     draft: bool = False
     site_name: str | None = None  # the site the export says it came from
     digest: str = ""  # identifies this version of the source file (set by the loader)
-    content_deferred: bool = False  # content_html is left out: load it with PostCache.full()
+    content_deferred: bool = False  # HTML and comment bodies left out: PostCache.full() loads them
 
     @property
     def last_modified(self) -> datetime:

@@ -247,7 +247,12 @@ class SitePlan:
              for i, c in enumerate(post.comments)),
             key=lambda candidate: candidate[:3],
         )  # fmt: skip
-        items = [comment_item(post, comment) for *_, post, comment in newest]
+        # The bodies come with the full post (a loaded post has its comments' dates, not text).
+        items = [
+            comment_item(full, full.comments[index])
+            for _, _, index, post, _ in newest
+            for full in (self.full(post),)
+        ]
         material = [(it.post.digest, it.comment.id, it.comment.via) for it in items]
         if self.unchanged(paths.COMMENTS_RSS, paths.COMMENTS_ATOM, self.key_of(material)):
             return {}

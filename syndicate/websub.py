@@ -11,9 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import requests
-
-from syndicate.fetch import new_session
 from syndicate.writer import atomic_write
 
 PENDING_FILE = ".syndicate-websub-pending.json"
@@ -57,6 +54,10 @@ def record_changed(folder: Path, urls: Iterable[str]) -> None:
 def notify(folder: Path, hub: str) -> Notification:
     """Ping the hub (hub.mode=publish) for each pending feed; stop at the first connection
     failure (the hub is down: no point in one error per feed) and keep what is left."""
+    import requests  # only to ping: a build records what changed without importing HTTP code
+
+    from syndicate.fetch import new_session
+
     result = Notification()
     waiting = pending(folder)
     session = new_session()

@@ -33,9 +33,10 @@ class LoadResult:
     drafts: int = 0
 
 
-def importer_for(path: Path) -> ModuleType | None:
+def importer_for(path: Path | str) -> ModuleType | None:
+    suffix = os.path.splitext(path)[1].lower()  # a str is fine: no Path built for every file
     for module in IMPORTERS:
-        if path.suffix.lower() in module.SUFFIXES:
+        if suffix in module.SUFFIXES:
             return module
     return None
 
@@ -52,7 +53,7 @@ def post_files(folder: Path) -> list[tuple[str, int, int]]:
                     continue
                 if entry.is_dir():
                     stack.append(entry.path)
-                elif entry.is_file() and importer_for(Path(entry.name)) is not None:
+                elif entry.is_file() and importer_for(entry.name) is not None:
                     stat = entry.stat()
                     found.append((entry.path, stat.st_size, stat.st_mtime_ns))
     return sorted(found)
@@ -97,8 +98,8 @@ def load_posts(folder: Path, *, zone: tzinfo, cache: PostCache | None = None) ->
 def collect(files: list[tuple[str, int, int]], outcomes: dict[str, Parsed]) -> LoadResult:
     """Publishable posts in file order; drafts counted; duplicate slugs and ids refused."""
     result = LoadResult()
-    seen_slugs: dict[str, Path] = {}
-    seen_ids: dict[str, Path] = {}
+    seen_slugs: dict[str, str] = {}  # -> the file that has it
+    seen_ids: dict[str, str] = {}
     for path_text, _, _ in files:
         parsed = outcomes[path_text]
         if parsed.error is not None:
@@ -110,14 +111,13 @@ def collect(files: list[tuple[str, int, int]], outcomes: dict[str, Parsed]) -> L
         if post.draft:
             result.drafts += 1
             continue
-        path = Path(path_text)
         duplicate = _duplicate_of(post, seen_slugs, seen_ids)
         if duplicate:
-            result.errors.append(PostError(path, duplicate))
+            result.errors.append(PostError(Path(path_text), duplicate))
             continue
-        seen_slugs[post.slug] = path
+        seen_slugs[post.slug] = path_text
         if post.id:
-            seen_ids[post.id] = path
+            seen_ids[post.id] = path_text
         result.posts.append(post)
     return result
 
@@ -148,7 +148,7 @@ def parse_file(path: Path, zone: tzinfo) -> Parsed:
     return Parsed(read.post, read.warnings)
 
 
-def _duplicate_of(post: Post, slugs: dict[str, Path], ids: dict[str, Path]) -> str | None:
+def _duplicate_of(post: Post, slugs: dict[str, str], ids: dict[str, str]) -> str | None:
     if post.slug in slugs:
         return f"duplicate slug {post.slug!r} (already used by {slugs[post.slug]})"
     if post.id and post.id in ids:
