@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Comment:
     """A reader's comment on a post. `content_html` is already sanitised."""
 
@@ -21,7 +21,7 @@ class Comment:
     via: CommentSource | None = None  # set when the comment was left on a copy elsewhere
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CommentSource:
     """The copy of a post, on another site, that a backfed comment was left on."""
 
@@ -31,7 +31,7 @@ class CommentSource:
     comment_url: str | None = None  # the comment itself on that site, when known
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Post:
     """A stored post as an importer read it; what the renderers need and nothing else."""
 

@@ -45,7 +45,7 @@ def render_index(
         language=language,
         home_url=home_url,
         feeds=feeds,
-        posts=[_post_view(post, layout) for post in posts],
+        posts=(_post_view(post, layout) for post in posts),  # one view at a time
     )
 
 

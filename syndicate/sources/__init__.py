@@ -7,8 +7,9 @@ added to `IMPORTERS` below.
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
@@ -127,15 +128,29 @@ PARALLEL_FROM = 64  # below this many files to parse, worker processes cost more
 
 def parse_all(paths: list[Path], zone: tzinfo) -> Iterator[Parsed]:
     """Parse files in order, on every core when there are many (Markdown rendering is
-    CPU-bound); results are yielded as they come, so that the caller can store each post and
-    keep only its light copy instead of holding every parsed post at once."""
+    CPU-bound). Results are yielded as they come and only a few chunks are in flight at once,
+    so that the caller can store each post and keep its light copy while the parsed posts
+    never pile up (Executor.map would submit every file at once and hold every result)."""
     workers = min(os.cpu_count() or 1, 8)
     if len(paths) < PARALLEL_FROM or workers < 2:
         yield from (parse_file(path, zone) for path in paths)
         return
+    size = max(8, min(64, len(paths) // (workers * 8)))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        chunk = max(8, min(64, len(paths) // (workers * 8)))
-        yield from pool.map(parse_file, paths, [zone] * len(paths), chunksize=chunk)
+        in_flight: deque[Future[list[Parsed]]] = deque()
+        for start in range(0, len(paths), size):
+            in_flight.append(pool.submit(parse_files, paths[start : start + size], zone))
+            if len(in_flight) >= workers * CHUNKS_IN_FLIGHT:
+                yield from in_flight.popleft().result()
+        while in_flight:
+            yield from in_flight.popleft().result()
+
+
+CHUNKS_IN_FLIGHT = 4  # per worker: enough to keep every core busy while the caller stores
+
+
+def parse_files(paths: list[Path], zone: tzinfo) -> list[Parsed]:
+    return [parse_file(path, zone) for path in paths]
 
 
 def parse_file(path: Path, zone: tzinfo) -> Parsed:
