@@ -1,5 +1,11 @@
-"""Timing one whole process: wall time, the child's own peak RSS (os.wait4), and the peak RSS
-of its whole process tree sampled from /proc (worker processes are not in the child's rusage)."""
+"""Timing one whole process: wall time, the child's own peak RSS (os.wait4), and the peak memory
+of its whole process tree sampled from /proc (worker processes are not in the child's rusage).
+
+The tree is measured twice: as the sum of each process's RSS, which counts a page that forked
+workers share copy-on-write with their parent once per process, and as the sum of each one's PSS
+(proportional set size: a shared page divided among its sharers), which is the memory the tree
+really holds. A build's workers are forked from a parent holding every post: summed RSS counts
+those posts three times over."""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ from pathlib import Path
 from typing import IO
 
 SAMPLE_SECONDS = 0.05
+PSS_EVERY = 5  # samples: PSS makes the kernel walk page tables, so it is read every 0.25 s
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
 
 
@@ -24,14 +31,15 @@ class ProcessRun:
     seconds: float
     cpu_seconds: float  # user + system time of the child alone
     peak_rss_mb: float  # the child alone, from the kernel (ru_maxrss)
-    tree_peak_rss_mb: float  # the child and its descendants together, sampled
+    tree_peak_rss_mb: float  # the child and its descendants together, sampled: sum of RSS
+    tree_peak_pss_mb: float  # the same, sum of PSS (shared pages counted once)
     returncode: int
     stdout: str
     stderr: str
 
     @property
     def peak_mb(self) -> float:
-        return max(self.peak_rss_mb, self.tree_peak_rss_mb)
+        return max(self.peak_rss_mb, self.tree_peak_pss_mb)
 
 
 class BenchError(RuntimeError):
@@ -55,6 +63,7 @@ def run_process(
             cpu_seconds=usage.ru_utime + usage.ru_stime,
             peak_rss_mb=usage.ru_maxrss / 1024,
             tree_peak_rss_mb=sampler.peak_kb / 1024,
+            tree_peak_pss_mb=sampler.peak_pss_kb / 1024,
             returncode=status,
             stdout=_read(out),
             stderr=_read(err),
@@ -86,28 +95,29 @@ def _read(handle: IO[bytes]) -> str:
 
 
 class TreeSampler(threading.Thread):
-    """Sums VmRSS over a process and its descendants every SAMPLE_SECONDS; keeps the peak."""
+    """Sums RSS (and every PSS_EVERY samples, PSS) over a process and its descendants every
+    SAMPLE_SECONDS; keeps the peaks."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid = pid
         self.peak_kb = 0
+        self.peak_pss_kb = 0
         self._stopped = threading.Event()
 
     def run(self) -> None:
+        sample = 0
         while not self._stopped.is_set():
-            self.peak_kb = max(self.peak_kb, tree_rss_kb(self.pid))
+            tree = _tree(self.pid) if sys.platform.startswith("linux") else []
+            self.peak_kb = max(self.peak_kb, sum(_rss_kb(each) for each in tree))
+            if sample % PSS_EVERY == 0:
+                self.peak_pss_kb = max(self.peak_pss_kb, sum(_pss_kb(each) for each in tree))
+            sample += 1
             self._stopped.wait(SAMPLE_SECONDS)
 
     def stop(self) -> None:
         self._stopped.set()
         self.join()
-
-
-def tree_rss_kb(pid: int) -> int:
-    if not sys.platform.startswith("linux"):
-        return 0
-    return sum(_rss_kb(each) for each in _tree(pid))
 
 
 def _tree(pid: int) -> list[int]:
@@ -136,3 +146,15 @@ def _rss_kb(pid: int) -> int:
             return int(handle.read().split()[1]) * PAGE_KB
     except (OSError, IndexError, ValueError):
         return 0
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size (Linux 4.14+); the RSS where the kernel does not give it."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, IndexError, ValueError):
+        pass
+    return _rss_kb(pid)

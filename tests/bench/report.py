@@ -75,7 +75,7 @@ def compared(
 ) -> Row:  # fmt: skip
     ratio = mine.seconds / theirs.seconds if theirs else None
     met = None if ratio is None or limit is None else ratio <= limit
-    notes = f"peak RSS {mine.peak_mb:.0f} MB" + (
+    notes = f"peak memory {mine.peak_mb:.0f} MB" + (
         f" / Hugo {theirs.peak_mb:.0f} MB" if theirs else ""
     )
     return Row(name, size, mine.seconds, theirs.seconds if theirs else None, "s", ratio,
@@ -86,10 +86,12 @@ def memory_row(figures: BuildFigures) -> Row:
     full, hugo = figures.syndicate["full"], figures.hugo.get("full")
     peak = max(step.peak_mb for step in figures.syndicate.values())
     return Row(
-        "build peak RSS (max of steps)", figures.size, peak, hugo.peak_mb if hugo else None, "MB",
+        "build peak memory (max of steps)", figures.size, peak,
+        hugo.peak_mb if hugo else None, "MB",
         peak / hugo.peak_mb if hugo else None, f"< {MEMORY_LIMIT_MB:.0f} MB at 100k",
         peak < MEMORY_LIMIT_MB, figures.size == MEMORY_POSTS,
-        f"full build: process {full.peak_rss_mb:.0f} MB, tree {full.tree_peak_rss_mb:.0f} MB",
+        f"full build: process {full.peak_rss_mb:.0f} MB RSS, with workers "
+        f"{full.tree_peak_pss_mb:.0f} MB PSS ({full.tree_peak_rss_mb:.0f} MB summed RSS)",
     )  # fmt: skip
 
 

@@ -26,13 +26,14 @@ class Summary:
 
     seconds: float
     peak_rss_mb: float
-    tree_peak_rss_mb: float
+    tree_peak_rss_mb: float  # sum of RSS over the process tree (shared pages counted per process)
+    tree_peak_pss_mb: float  # sum of PSS: what the tree really holds (see procs.py)
     samples: list[float]
     last_output: str
 
     @property
     def peak_mb(self) -> float:
-        return max(self.peak_rss_mb, self.tree_peak_rss_mb)
+        return max(self.peak_rss_mb, self.tree_peak_pss_mb)
 
 
 @dataclass
@@ -52,6 +53,7 @@ def summarize(runs: list[ProcessRun]) -> Summary:
         seconds=statistics.median(run.seconds for run in runs),
         peak_rss_mb=statistics.median(run.peak_rss_mb for run in runs),
         tree_peak_rss_mb=statistics.median(run.tree_peak_rss_mb for run in runs),
+        tree_peak_pss_mb=statistics.median(run.tree_peak_pss_mb for run in runs),
         samples=[round(run.seconds, 4) for run in runs],
         last_output=(runs[-1].stdout.strip() or runs[-1].stderr.strip())[-500:],
     )
