@@ -4,6 +4,7 @@ and whatever a post's files show (the post, its backfed comments, the settings) 
 from __future__ import annotations
 
 import shutil
+from datetime import UTC
 from pathlib import Path
 
 import feedparser
@@ -109,3 +110,21 @@ def test_rendering_on_every_core_gives_the_same_bytes(
     assert run_build(posts, serial).exit_code == 0
     assert site_files(parallel) == site_files(serial)
     assert len(site_files(serial)) > 3 * 260
+
+
+def test_parsing_in_several_pools_of_workers_keeps_every_post_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parse workers are replaced as they go (cmarkgfm leaks): with a pool per chunk,
+    every file still comes back once, in order, as parsing them one by one gives."""
+    import syndicate.sources as sources
+
+    posts = tmp_path / "posts"
+    make_posts(posts, 90)
+    paths = sorted(posts.iterdir())
+    serial = [sources.parse_file(path, UTC).post for path in paths]
+    monkeypatch.setattr(sources, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(sources, "CHUNKS_PER_WORKER", 1)
+    parallel = [parsed.post for parsed in sources.parse_all(paths, UTC)]
+    assert parallel == serial
+    assert len({post.slug for post in parallel if post}) == 90
