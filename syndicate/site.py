@@ -17,6 +17,7 @@ from contextlib import nullcontext
 from dataclasses import asdict
 from datetime import UTC, datetime
 from importlib import resources
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from syndicate import __version__, websub
@@ -191,17 +192,32 @@ class SitePlan:
                 initargs=(self.settings.timezone,),
             ) as pool:  # fmt: skip
                 for batch in _chunks(work, RENDER_BATCH):  # bounded: written as they come
-                    for written in pool.map(_render_in_worker, _chunks(batch, RENDER_CHUNK)):
+                    # Each unit goes with (a pickle of) the posts it shows, so that a worker never
+                    # touches the parent's posts: reading one writes its reference count, and
+                    # the page it sits on would be copied into every worker (at 100k posts,
+                    # each worker held a private copy of them all).
+                    with_posts = [(unit, self.unit_posts(unit)) for unit in batch]
+                    for written in pool.map(_render_in_worker, _chunks(with_posts, RENDER_CHUNK)):
                         yield from written
         finally:
             _FORKED_PLAN = None
             gc.unfreeze()
 
-    def render(self, unit: Work) -> dict[str, bytes]:
+    def render(self, unit: Work, posts: Sequence[Post] | None = None) -> dict[str, bytes]:
+        """The files of one unit of work; `posts`: those it shows (unit_posts), when given."""
+        kind, number = unit
+        posts = self.unit_posts(unit) if posts is None else posts
+        if kind == HISTORY_PAGE:
+            return self.history_page_files(self.paging().pages[number], posts)
+        return self.post_files(self.full(posts[0]))
+
+    def unit_posts(self, unit: Work) -> tuple[Post, ...]:
         kind, number = unit
         if kind == HISTORY_PAGE:
-            return self.history_page_files(self.paging().pages[number])
-        return self.post_files(self.full(self.posts[number]))
+            if self._by_id is None:
+                self._by_id = {self.layout.post_id(post): post for post in self.posts}
+            return tuple(self._by_id[member] for member in self.paging().pages[number].members)
+        return (self.posts[number],)
 
     def post_work(self) -> list[Work]:
         return [(POST, index) for index, post in enumerate(self.posts) if self.needs_render(post)]
@@ -348,13 +364,10 @@ class SitePlan:
                 )
         return work
 
-    def history_page_files(self, page: Page) -> dict[str, bytes]:
-        if self._by_id is None:
-            self._by_id = {self.layout.post_id(post): post for post in self.posts}
+    def history_page_files(self, page: Page, members: Sequence[Post]) -> dict[str, bytes]:
         rss_path = paths.history_page(page.number, ".xml")
         atom_path = paths.history_page(page.number, ".atom")
-        members = (self.full(self._by_id[member]) for member in page.members)
-        posts = sorted(members, key=post_order, reverse=True)
+        posts = sorted((self.full(post) for post in members), key=post_order, reverse=True)
         links = (
             FeedRelation(
                 "current", self.layout.url(paths.SITE_RSS), self.layout.url(paths.SITE_ATOM)
@@ -460,6 +473,7 @@ RENDER_BATCH = 2000  # posts in flight at once, so rendered files never pile up 
 RENDER_CHUNK = 50
 _FORKED_PLAN: SitePlan | None = None
 HISTORY_PAGE, POST = "history page", "post"
+T = TypeVar("T")
 Work = tuple[str, int]  # (HISTORY_PAGE, position in paging().pages) or (POST, index in posts)
 
 
@@ -473,19 +487,19 @@ def _start_render_worker(timezone: str) -> None:
     _FORKED_PLAN.full = PostCache(timezone).full
 
 
-def _render_in_worker(work: list[Work]) -> list[tuple[str, bool]]:
+def _render_in_worker(work: list[tuple[Work, tuple[Post, ...]]]) -> list[tuple[str, bool]]:
     """Render and write a chunk of pages' and posts' files in the worker (writing is half the
     work of a first build); the parent learns which files changed."""
     plan = _FORKED_PLAN
     assert plan is not None
     written = []
-    for unit in work:
-        for path, data in plan.render(unit).items():
+    for unit, posts in work:
+        for path, data in plan.render(unit, posts).items():
             written.append((path, write_if_changed(plan.output / checked_path(path), data)))
     return written
 
 
-def _chunks(items: list[Work], size: int) -> Iterator[list[Work]]:
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
