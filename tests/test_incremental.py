@@ -128,3 +128,27 @@ def test_parsing_in_several_pools_of_workers_keeps_every_post_in_order(
     parallel = [parsed.post for parsed in sources.parse_all(paths, UTC)]
     assert parallel == serial
     assert len({post.slug for post in parallel if post}) == 90
+
+
+def test_a_post_whose_cache_row_is_gone_is_read_again_with_its_comments(tmp_path: Path) -> None:
+    """Loaded posts leave their HTML and comment bodies in the cache; should the cache lose
+    them between loading and rendering, they come from the file again, not as blanks."""
+    import sqlite3
+
+    from syndicate.cache import PostCache
+    from syndicate.sources import load_posts, parse_file
+
+    posts = tmp_path / "posts"
+    make_posts(posts, 3)
+    cache = PostCache("UTC", tmp_path / "cache.sqlite3")
+    loaded = load_posts(posts, zone=UTC, cache=cache).posts
+    assert all(post.content_deferred and post.comments[0].content_html == "" for post in loaded)
+    with sqlite3.connect(tmp_path / "cache.sqlite3") as db:
+        db.execute("DELETE FROM parsed_posts")
+    for post in loaded:
+        full, fresh = cache.full(post), parse_file(post.source, UTC).post
+        assert fresh is not None and not full.content_deferred
+        assert full.content_html == fresh.content_html != ""
+        assert [c.content_html for c in full.comments] == [c.content_html for c in fresh.comments]
+        assert full.comments[0].content_html.startswith("<p>hi ")
+    cache.close()
