@@ -356,12 +356,7 @@ class SitePlan:
             if page.needs_render:
                 work.append((HISTORY_PAGE, position))
             else:
-                self.keep.update(
-                    (
-                        paths.history_page(page.number, ".xml"),
-                        paths.history_page(page.number, ".atom"),
-                    )
-                )
+                self.keep.update(paths.history_page(page.number, ext) for ext in (".xml", ".atom"))
         return work
 
     def history_page_files(self, page: Page, members: Sequence[Post]) -> dict[str, bytes]:
@@ -468,9 +463,9 @@ class SitePlan:
         )  # fmt: skip
 
 
-PARALLEL_RENDER_FROM = 200  # fewer posts to render than this: forking costs more than it saves
-RENDER_BATCH = 2000  # posts in flight at once, so rendered files never pile up in memory
-RENDER_CHUNK = 50
+PARALLEL_RENDER_FROM = 200  # fewer units (pages, posts) than this: forking costs more than it saves
+RENDER_BATCH = 2000  # units in flight at once, so rendered files never pile up in memory
+RENDER_CHUNK = 50  # units a worker takes at a time
 _FORKED_PLAN: SitePlan | None = None
 HISTORY_PAGE, POST = "history page", "post"
 T = TypeVar("T")
