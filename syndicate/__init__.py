@@ -2,4 +2,4 @@
 
 # The one place the version lives (pyproject reads it): importing importlib.metadata to look it
 # up would cost every command, including a build that finds nothing to do, tens of milliseconds.
-__version__ = "0.4.0"
+__version__ = "0.5.0"

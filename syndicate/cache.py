@@ -3,9 +3,9 @@ nor parsed again, and a site's pages can be rendered from the few posts that nee
 
 One SQLite file in the user's cache folder (see freshness.cache_dir), keyed by the post file's
 absolute path, size and modification time, and by what else shapes a parse (syndicate's
-version, the time zone). Each post is stored twice over: without its HTML and its comments'
-bodies (loaded for every post, so kept small: counts and dates are what lists of posts show),
-and that HTML alone (loaded for the posts a feed or page shows).
+version, the time zone). Each post is stored twice over: without its HTML and its comments
+(loaded for every post, so kept small: counts and dates are what lists of posts show), and
+that HTML and those comments alone (loaded for the posts a feed or page shows).
 """
 
 from __future__ import annotations
@@ -25,14 +25,15 @@ from syndicate.model import Post
 
 SCHEMA = """
 DROP TABLE IF EXISTS posts;  -- syndicate 0.3.1's, which kept the comments' bodies in `light`
-CREATE TABLE IF NOT EXISTS parsed_posts (
+DROP TABLE IF EXISTS parsed_posts;  -- 0.4's, which kept every comment in `light`
+CREATE TABLE IF NOT EXISTS cached_posts (
     path TEXT PRIMARY KEY,
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
     parse_key TEXT NOT NULL,
     light BLOB,
     content TEXT,
-    comment_bodies BLOB,
+    comments BLOB,
     warnings BLOB NOT NULL,
     error BLOB
 );
@@ -83,7 +84,7 @@ class PostCache:
         prefix = str(folder).rstrip("/") + "/"
         try:
             rows = self.db.execute(
-                "SELECT path, size, mtime_ns, light, warnings, error FROM parsed_posts"
+                "SELECT path, size, mtime_ns, light, warnings, error FROM cached_posts"
                 " WHERE parse_key = ? AND substr(path, 1, ?) = ?",
                 (self.parse_key, len(prefix), prefix),
             )
@@ -106,16 +107,16 @@ class PostCache:
     def store(self, path: Path | str, size: int, mtime_ns: int, parsed: Parsed) -> None:
         if self.db is None:
             return
-        light = content = bodies = None
+        light = content = comments = None
         if parsed.post is not None:
             light = pickle.dumps(light_copy(parsed.post), protocol=pickle.HIGHEST_PROTOCOL)
             content = parsed.post.content_html
-            bodies = pickle.dumps([comment.content_html for comment in parsed.post.comments])
+            comments = pickle.dumps(parsed.post.comments, protocol=pickle.HIGHEST_PROTOCOL)
         error = pickle.dumps(parsed.error) if parsed.error is not None else None
         with contextlib.suppress(sqlite3.Error):  # not cached: parsed again next time
             self.db.execute(
-                "INSERT OR REPLACE INTO parsed_posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (str(path), size, mtime_ns, self.parse_key, light, content, bodies,
+                "INSERT OR REPLACE INTO cached_posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (str(path), size, mtime_ns, self.parse_key, light, content, comments,
                  pickle.dumps(parsed.warnings) if parsed.warnings else b"", error),
             )  # fmt: skip
 
@@ -126,16 +127,16 @@ class PostCache:
                 self.db.commit()
 
     def full(self, post: Post) -> Post:
-        """The post with its HTML and its comments' bodies, fetched from the cache when they
-        were left out (and parsed again from its file should the cache have lost them).
-        Comments appended after loading (backfed from elsewhere) are kept as they are."""
+        """The post with its HTML and its own comments, fetched from the cache when they were
+        left out (and parsed again from its file should the cache have lost them). Comments
+        appended after loading (backfed from elsewhere) follow its own."""
         if not post.content_deferred:
             return post
         row = None
         if self.db is not None:
             with contextlib.suppress(sqlite3.Error):
                 row = self.db.execute(
-                    "SELECT content, comment_bodies FROM parsed_posts WHERE path = ?",
+                    "SELECT content, comments FROM cached_posts WHERE path = ?",
                     (str(post.source.resolve()),),
                 ).fetchone()
         if row is None or row[0] is None:
@@ -143,18 +144,18 @@ class PostCache:
 
             parsed = parse_file(post.source, post.published.tzinfo or UTC)
             content = parsed.post.content_html if parsed.post else ""
-            bodies = [c.content_html for c in parsed.post.comments] if parsed.post else []
+            own = parsed.post.comments if parsed.post else ()
         else:
-            content, bodies = row[0], pickle.loads(row[1]) if row[1] else []
-        own = tuple(
-            replace(comment, content_html=body)
-            for comment, body in zip(post.comments, bodies, strict=False)
-        )
-        comments = own + post.comments[len(own) :]
-        return replace(post, content_html=content, comments=comments, content_deferred=False)
+            content, own = row[0], pickle.loads(row[1]) if row[1] else ()
+        return replace(
+            post, content_html=content, comments=(*own, *post.comments),
+            content_deferred=False, deferred_comment_times=(),
+        )  # fmt: skip
 
 
 def light_copy(post: Post) -> Post:
-    """What every build loads of a post: no HTML, and its comments without their bodies."""
-    comments = tuple(replace(comment, content_html="") for comment in post.comments)
-    return replace(post, content_html="", comments=comments, content_deferred=True)
+    """What every build loads of a post: no HTML, and of its comments only when they were left."""
+    return replace(
+        post, content_html="", comments=(), content_deferred=True,
+        deferred_comment_times=tuple(post.comment_times()),
+    )  # fmt: skip

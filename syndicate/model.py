@@ -50,8 +50,21 @@ class Post:
     draft: bool = False
     site_name: str | None = None  # the site the export says it came from
     digest: str = ""  # identifies this version of the source file (set by the loader)
-    content_deferred: bool = False  # HTML and comment bodies left out: PostCache.full() loads them
+    content_deferred: bool = False  # HTML and own comments left out: PostCache.full() loads them
+    # What a post loaded without its own comments keeps of them: when each was left (POSIX
+    # time; None when undated), which is all that lists of posts and comments need. `comments`
+    # then holds only those added after loading (backfed from copies elsewhere).
+    deferred_comment_times: tuple[float | None, ...] = ()
 
     @property
     def last_modified(self) -> datetime:
         return self.updated or self.published
+
+    @property
+    def comment_count(self) -> int:
+        return len(self.deferred_comment_times) + len(self.comments)
+
+    def comment_times(self) -> list[float | None]:
+        """When each comment was left, in the order of the full post's `comments`."""
+        added = (c.published.timestamp() if c.published else None for c in self.comments)
+        return [*self.deferred_comment_times, *added]

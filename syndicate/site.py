@@ -144,7 +144,7 @@ class SitePlan:
         """The post list: rendered again only when something it lists has changed."""
         digest = hashlib.blake2b(f"{self.context}|{self.tags()!r}".encode(), digest_size=16)
         for p in self.posts:  # a post at a time: at 100k posts one string of them all is 60 MB
-            listed = (p.slug, p.title, p.published, p.author, p.summary, len(p.comments))
+            listed = (p.slug, p.title, p.published, p.author, p.summary, p.comment_count)
             digest.update(repr(listed).encode())
         key = digest.hexdigest()
         if self.unchanged(paths.INDEX_PAGE, key):
@@ -256,17 +256,19 @@ class SitePlan:
         }
 
     def site_comment_feeds(self) -> dict[str, bytes]:
-        # Newest first by (time, post, position): the order comment_items gives within a post.
+        # Newest first by (time, post, position): the order comment_items gives within a post;
+        # an undated comment counts as of its post. A loaded post has its comments' times only:
+        # the comments come with the full post.
         newest = heapq.nlargest(
             COMMENT_FEED_LIMIT,
-            ((comment_time(post, c), post.slug, i, post, c) for post in self.posts
-             for i, c in enumerate(post.comments)),
+            ((post.last_modified.timestamp() if when is None else when, post.slug, i, post)
+             for post in self.posts if post.comment_count
+             for i, when in enumerate(post.comment_times())),
             key=lambda candidate: candidate[:3],
         )  # fmt: skip
-        # The bodies come with the full post (a loaded post has its comments' dates, not text).
         items = [
             comment_item(full, full.comments[index])
-            for _, _, index, post, _ in newest
+            for _, _, index, post in newest
             for full in (self.full(post),)
         ]
         material = [(it.post.digest, it.comment.id, it.comment.via) for it in items]
@@ -521,7 +523,8 @@ def post_order(post: Post) -> tuple[float, str]:
 def feed_identity(post: Post) -> tuple[object, ...]:
     """What a post contributes to a feed of posts: its file's version, and its comment count
     and newest comment (backfed comments are not in the file)."""
-    return (post.digest, len(post.comments), latest_comment_date(post))
+    times = [time for time in post.comment_times() if time is not None]
+    return (post.digest, post.comment_count, max(times, default=None))
 
 
 def comment_time(post: Post, comment: Comment) -> float:

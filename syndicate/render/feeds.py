@@ -158,10 +158,10 @@ def _add_post_entry(
         entry.category(term=tag)
     entry.comments(page_url + "#comments")
     entry.wfw.comment_rss(layout.url(layout.post_comments_rss(post)))
-    entry.slash.comments(len(post.comments))
+    entry.slash.comments(post.comment_count)
     entry.thr.replies(
         layout.url(layout.post_comments_atom(post)),
-        count=len(post.comments),
+        count=post.comment_count,
         media_type=ATOM_TYPE,
         updated=latest_comment_date(post),
     )

@@ -86,7 +86,7 @@ def _post_view(post: Post, layout: Layout) -> dict[str, Any]:
         "content_html": post.content_html,
         "author": post.author,
         "tags": post.tags,
-        "comment_count": len(post.comments),
+        "comment_count": post.comment_count,
         "published_iso": post.published.isoformat(),
         "published_human": human_date(post.published),
     }

@@ -60,7 +60,7 @@ def _item(post: Post, layout: Layout, meta: FeedMeta, full_content: bool) -> dic
     if post.tags:
         item["tags"] = list(post.tags)
     item["_syndicate"] = {
-        "comment_count": len(post.comments),
+        "comment_count": post.comment_count,
         "comments_rss": layout.url(layout.post_comments_rss(post)),
         "comments_atom": layout.url(layout.post_comments_atom(post)),
     }
