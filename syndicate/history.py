@@ -58,18 +58,19 @@ def assign_pages(
     recorded = _recorded_pages(previous, page_size)
     frozen: list[tuple[str, ...]] = []
     changed: set[int] = set()
-    for members in recorded:
+    for number, members in enumerate(recorded, start=1):
         kept = tuple(member for member in members if member in alive)
         if kept:
             frozen.append(kept)
-        if kept != members or len(frozen) != recorded.index(members) + 1:
+        if kept != members or len(frozen) != number:
             changed.add(len(frozen))  # lost a member, or renumbered after an emptied page
     placed = {member for page in frozen for member in page}
     waiting = [pid for pid in post_ids_oldest_first if pid not in placed and pid not in in_feed]
-    while len(waiting) >= page_size:
-        frozen.append(tuple(waiting[:page_size]))
+    full_pages = len(waiting) // page_size
+    for start in range(0, full_pages * page_size, page_size):
+        frozen.append(tuple(waiting[start : start + page_size]))
         changed.add(len(frozen))
-        waiting = waiting[page_size:]
+    waiting = waiting[full_pages * page_size :]
     pages = [
         Page(number, members, True, number in changed or number not in existing_files)
         for number, members in enumerate(frozen, start=1)

@@ -158,7 +158,9 @@ def remove_stale(folder: Path, relative: str) -> bool:
 
 
 def _manifest_bytes(listed: Mapping[str, str]) -> bytes:
-    return (json.dumps(dict(sorted(listed.items())), indent=0) + "\n").encode("utf-8")
+    # A file a line, like indent=0, but through json's C encoder (which has no indentation).
+    text = json.dumps(dict(sorted(listed.items())), separators=(",\n", ": "))
+    return (f"{{\n{text[1:-1]}\n}}\n" if listed else "{}\n").encode("utf-8")
 
 
 def _is_inside(relative: str) -> bool:
