@@ -11,6 +11,7 @@ from syndicate.freshness import (
     Stamp,
     archive_state,
     inputs_digest,
+    scan_inputs,
     unchanged_since_last_build,
 )
 
@@ -29,6 +30,7 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     skipped_writing: bool = False  # --strict with errors: nothing was written
     up_to_date: bool = False  # nothing changed since the last build: nothing was done
+    edits_only: bool = False  # only edited posts' files and the feeds showing them were rendered
 
     def absorb(self, writes: WriteReport) -> None:
         self.written, self.unchanged, self.removed = (
@@ -40,15 +42,21 @@ class BuildReport:
 
 def build_site(settings: Settings, *, lock_held: bool = False) -> BuildReport:
     # Digest the inputs before reading them: a post edited during the build is seen next time.
-    inputs = inputs_digest(settings)
+    scanned = scan_inputs(settings.posts)
+    inputs = inputs_digest(settings, scanned)
     stamp = unchanged_since_last_build(settings, inputs)
     if stamp is not None:
         return BuildReport(
             posts=stamp.posts, drafts=stamp.drafts, errors=list(stamp.errors),
             warnings=list(stamp.warnings), unchanged=stamp.files, up_to_date=True,
         )  # fmt: skip
-    from syndicate import site
+    from syndicate import edits, site
 
+    report = edits.build_after_edits(
+        settings, lock_held=lock_held, stamp_inputs=inputs, scanned=scanned
+    )
+    if report is not None:
+        return report
     return site.build(settings, lock_held=lock_held, stamp_inputs=inputs)
 
 

@@ -104,6 +104,24 @@ class PostCache:
         warnings = pickle.loads(row[1]) if row[1] else ()
         return Parsed(post, warnings, error)
 
+    def entry(self, path: str) -> tuple[int, int, Parsed] | None:
+        """What the cache holds for a file, whatever version of it: (size, mtime_ns, outcome)."""
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute(
+                "SELECT size, mtime_ns, light, warnings, error FROM cached_posts"
+                " WHERE parse_key = ? AND path = ?",
+                (self.parse_key, path),
+            ).fetchone()
+        except sqlite3.Error:
+            return None
+        if row is None:
+            return None
+        post = pickle.loads(row[2]) if row[2] is not None else None
+        error = pickle.loads(row[4]) if row[4] is not None else None
+        return row[0], row[1], Parsed(post, pickle.loads(row[3]) if row[3] else (), error)
+
     def store(self, path: Path | str, size: int, mtime_ns: int, parsed: Parsed) -> None:
         if self.db is None:
             return

@@ -158,6 +158,8 @@ def show_build_report(state: State, report: BuildReport, output: Path) -> None:
         click.echo(f"--strict: nothing written, {len(report.errors)} post(s) have errors", err=True)
         return
     if state.verbose:
+        if report.edits_only:
+            click.echo("only edited posts changed: rendered their files and the feeds showing them")
         for path in report.written:
             click.echo(f"wrote {output / path}")
         for path in report.removed:

@@ -15,7 +15,7 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -49,11 +49,12 @@ class Stamp:
     files: int
 
 
-def inputs_digest(settings: Settings) -> str:
+def inputs_digest(settings: Settings, files: Iterable[tuple[str, int, int]] | None = None) -> str:
+    """`files`: scan_inputs(settings.posts), when the caller has it already."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(__version__.encode())
     digest.update(repr(sorted(asdict(settings).items())).encode())
-    for relative, size, mtime_ns in _post_files(settings.posts):
+    for relative, size, mtime_ns in scan_inputs(settings.posts) if files is None else files:
         digest.update(f"{relative}\0{size}\0{mtime_ns}\n".encode())
     return digest.hexdigest()
 
@@ -82,7 +83,7 @@ def unchanged_since_last_build(settings: Settings, inputs: str) -> Stamp | None:
     stamp = read_stamp(settings.output)
     if stamp is None or stamp.archive != archive_state(settings) or stamp.inputs != inputs:
         return None
-    return stamp if _outputs_present(settings.output) else None
+    return stamp if outputs_present(settings.output) else None
 
 
 def write_stamp(output: Path, stamp: Stamp) -> None:
@@ -93,7 +94,7 @@ def write_stamp(output: Path, stamp: Stamp) -> None:
         write_if_changed(stamp_path(output), data)
 
 
-def _post_files(folder: Path) -> Iterator[tuple[str, int, int]]:
+def scan_inputs(folder: Path) -> list[tuple[str, int, int]]:
     """(relative path, size, mtime_ns) of every non-hidden file below folder, sorted."""
     found: list[tuple[str, int, int]] = []
     skip = len(str(folder)) + 1
@@ -112,10 +113,10 @@ def _post_files(folder: Path) -> Iterator[tuple[str, int, int]]:
             else:
                 stat = entry.stat()
                 found.append((entry.path[skip:], stat.st_size, stat.st_mtime_ns))
-    return iter(sorted(found))
+    return sorted(found)
 
 
-def _outputs_present(output: Path) -> bool:
+def outputs_present(output: Path) -> bool:
     try:
         listed = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -29,6 +29,14 @@ from syndicate.config import Settings
 from syndicate.freshness import write_stamp
 from syndicate.history import STATE_FILE, Page, Paging, assign_pages, load_state, state_bytes
 from syndicate.layout import Layout
+from syndicate.listing import (
+    Listing,
+    forget_listing,
+    manifest_key,
+    save_listing,
+    settings_key,
+    slugs,
+)
 from syndicate.lock import output_lock
 from syndicate.model import Comment, Post
 from syndicate.render.archive import article_dates, render_archive_feed, render_archive_json
@@ -91,13 +99,22 @@ def _build(
         layout = Layout.for_settings(settings)
         posts = with_backfed_comments(loaded.posts, archive.backfed, layout)
         plan = SitePlan(settings, posts, archive, full=cache.full)
+        forget_listing(settings.output)  # until this build has written all it will
         report.absorb(write_site(settings.output, plan))
-        if settings.hub:  # publish (now or later) tells the hub; see websub.py
-            changed = websub.feed_paths(report.written)
-            websub.record_changed(settings.output, [layout.url(path) for path in changed])
-        if stamp_inputs:
-            write_stamp(settings.output, stamp_of(report, stamp_inputs, settings))
+        finish(settings, report, layout, stamp_inputs)
+        if stamp_inputs and cache.available:  # a build after edits needs the cache's posts
+            save_listing(settings.output, plan.listing(loaded.files, report))
     return report
+
+
+def finish(settings: Settings, report: BuildReport, layout: Layout, stamp_inputs: str) -> None:
+    """What every build does once the site is written: record the feeds that changed for the
+    WebSub hub, and what the site was built from (freshness.py)."""
+    if settings.hub:  # publish (now or later) tells the hub; see websub.py
+        changed = websub.feed_paths(report.written)
+        websub.record_changed(settings.output, [layout.url(path) for path in changed])
+    if stamp_inputs:
+        write_stamp(settings.output, stamp_of(report, stamp_inputs, settings))
 
 
 class SitePlan:
@@ -107,7 +124,7 @@ class SitePlan:
 
     def __init__(
         self, settings: Settings, posts: Sequence[Post], archive: ArchiveView | None = None,
-        *, full: Callable[[Post], Post] = lambda post: post,
+        *, full: Callable[[Post], Post] = lambda post: post, title: str | None = None,
     ) -> None:  # fmt: skip
         self.settings = settings
         self.archive = archive or ArchiveView()
@@ -122,7 +139,8 @@ class SitePlan:
         self._by_id: dict[str, Post] | None = None
         self._tagged: dict[str, list[Post]] | None = None
         self._tags: list[str] | None = None
-        self.title = settings.title or shared_site_name(self.posts) or DEFAULT_TITLE
+        self.comment_feed_posts: list[str] = []  # slugs, once site_comment_feeds has run
+        self.title = title or settings.title or shared_site_name(self.posts) or DEFAULT_TITLE
         self.author = settings.author or self.title
         self.home_url = settings.base_url
         self.context = site_context(settings, self.title, self.author)
@@ -266,6 +284,7 @@ class SitePlan:
              for i, when in enumerate(post.comment_times())),
             key=lambda candidate: candidate[:3],
         )  # fmt: skip
+        self.comment_feed_posts = list(dict.fromkeys(post.slug for *_, post in newest))
         items = [
             comment_item(full, full.comments[index])
             for _, _, index, post in newest
@@ -324,6 +343,26 @@ class SitePlan:
             paths.ARCHIVE_ATOM: feed.atom,
             paths.ARCHIVE_JSON: render_archive_json(meta, json_url, articles, self.archive.texts),
         }
+
+    def listing(
+        self, files: dict[str, tuple[int, int, str | None]], report: BuildReport
+    ) -> Listing:
+        """What this build listed where, for a build after edits (listing.py); call it once
+        the site is written."""
+        limit, paging = self.settings.feed_limit, self.paging()
+        open_page = paging.pages[-1] if paging.pages and not paging.pages[-1].frozen else None
+        slug_of = {self.layout.post_id(post): post.slug for post in self.posts}
+        return Listing(
+            settings_key=settings_key(self.settings), manifest_key=manifest_key(self.output),
+            files=files, newest=slugs(self.posts[:limit]),
+            archive=slugs(self.posts[: self.settings.archive_feed_limit]),
+            tags={tag: slugs(self.tagged(tag)[:limit]) for tag in self.tags()},
+            open_page=open_page.number if open_page else None,
+            open_members=[slug_of[member] for member in open_page.members] if open_page else [],
+            newest_page=paging.newest_page, comment_posts=self.comment_feed_posts,
+            title=self.title,
+            report=(report.posts, report.drafts, list(report.errors), list(report.warnings)),
+        )  # fmt: skip
 
     # -- RFC 5005 archived feed (see history.py) ------------------------------------------------
 
@@ -400,9 +439,9 @@ class SitePlan:
                     self._tagged.setdefault(key, []).append(post)
         return self._tagged.get(paths.tag_key(tag), [])
 
-    def tag_feeds(self) -> dict[str, bytes]:
+    def tag_feeds(self, only: Sequence[str] | None = None) -> dict[str, bytes]:
         files: dict[str, bytes] = {}
-        for tag in self.tags():
+        for tag in self.tags() if only is None else only:
             listed = self.tagged(tag)[: self.settings.feed_limit]
             rss_path, atom_path = paths.tag_feed(tag, ".xml"), paths.tag_feed(tag, ".atom")
             key = self.key_of(tag, [feed_identity(post) for post in listed])

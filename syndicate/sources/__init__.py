@@ -32,6 +32,8 @@ class LoadResult:
     errors: list[PostError] = field(default_factory=list)
     warnings: list[PostWarning] = field(default_factory=list)
     drafts: int = 0
+    # Every post file read: path -> (size, mtime_ns, the slug of the post it published or None)
+    files: dict[str, tuple[int, int, str | None]] = field(default_factory=dict)
 
 
 def importer_for(path: Path | str) -> ModuleType | None:
@@ -83,17 +85,29 @@ def load_posts(folder: Path, *, zone: tzinfo, cache: PostCache | None = None) ->
             outcomes[path] = cached
     parsed_now = parse_all([Path(path) for path, _, _ in misses], zone)
     for (path, size, mtime_ns), parsed in zip(misses, parsed_now, strict=True):
-        if parsed.post is not None:
-            digest = f"{path}|{size}|{mtime_ns}|{zone_name}"
-            parsed = Parsed(replace(parsed.post, digest=digest), parsed.warnings, parsed.error)
-        if cache is not None:
-            cache.store(resolved + path[prefix:], size, mtime_ns, parsed)
-            if parsed.post is not None and cache.available:
-                parsed = Parsed(light_copy(parsed.post), parsed.warnings, parsed.error)
-        outcomes[path] = parsed
+        outcomes[path] = kept(
+            parsed, (path, size, mtime_ns), zone_name, cache, resolved + path[prefix:]
+        )
     if cache is not None:
         cache.commit()
     return collect(files, outcomes)
+
+
+def kept(
+    parsed: Parsed, file: tuple[str, int, int], zone_name: str, cache: PostCache | None,
+    cache_key: str,
+) -> Parsed:  # fmt: skip
+    """A file just parsed, with its version's digest, stored in the cache; what is kept of its
+    post from here on is its light copy (the cache has the rest)."""
+    path, size, mtime_ns = file
+    if parsed.post is not None:
+        digest = f"{path}|{size}|{mtime_ns}|{zone_name}"
+        parsed = Parsed(replace(parsed.post, digest=digest), parsed.warnings, parsed.error)
+    if cache is not None:
+        cache.store(cache_key, size, mtime_ns, parsed)
+        if parsed.post is not None and cache.available:
+            parsed = Parsed(light_copy(parsed.post), parsed.warnings, parsed.error)
+    return parsed
 
 
 def collect(files: list[tuple[str, int, int]], outcomes: dict[str, Parsed]) -> LoadResult:
@@ -101,7 +115,8 @@ def collect(files: list[tuple[str, int, int]], outcomes: dict[str, Parsed]) -> L
     result = LoadResult()
     seen_slugs: dict[str, str] = {}  # -> the file that has it
     seen_ids: dict[str, str] = {}
-    for path_text, _, _ in files:
+    for path_text, size, mtime_ns in files:
+        result.files[path_text] = (size, mtime_ns, None)
         parsed = outcomes[path_text]
         if parsed.error is not None:
             result.errors.append(parsed.error)
@@ -120,6 +135,7 @@ def collect(files: list[tuple[str, int, int]], outcomes: dict[str, Parsed]) -> L
         if post.id:
             seen_ids[post.id] = path_text
         result.posts.append(post)
+        result.files[path_text] = (size, mtime_ns, post.slug)
     return result
 
 

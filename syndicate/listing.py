@@ -1,0 +1,98 @@
+"""What the last build listed where: which posts each feed and archive page showed, and the
+post files it was built from. It lets a build after edits that change no list (a typo fixed
+in a post's body, the common cron case) render only the files that show the edited posts
+(edits.py) instead of walking every post.
+
+Kept beside the freshness stamp (one per output folder, in the cache folder), never in the
+output folder. It is trusted only while the output folder's manifest is the one that the
+build which saved it wrote: any other build in between makes the next one a full build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from syndicate import __version__
+from syndicate.config import Settings
+from syndicate.freshness import stamp_path
+from syndicate.model import Post
+
+FORMAT = 1
+
+
+@dataclass
+class Listing:
+    settings_key: str  # syndicate's version and every setting: another one lists differently
+    manifest_key: str  # the manifest this build wrote (see manifest_key)
+    files: dict[str, tuple[int, int, str | None]]  # post file -> (size, mtime_ns, its slug)
+    newest: list[str]  # slugs of the subscription feeds' posts, newest first
+    archive: list[str]  # slugs of the archive feeds' posts (a site with no archive file)
+    tags: dict[str, list[str]]  # tag, as its feed spells it -> slugs of the posts its feed shows
+    open_page: int | None  # the number of the RFC 5005 archive page still open, if any
+    open_members: list[str]  # slugs of that page's posts
+    newest_page: int | None  # the newest archive page (the feeds link to it)
+    comment_posts: list[str]  # slugs of the posts whose comments the site's comment feed shows
+    title: str  # the site's title as the build worked it out (it may come from the posts)
+    report: tuple[int, int, list[str], list[str]]  # posts, drafts, errors, warnings
+    format: int = FORMAT
+
+    def slugs_listing(self, slugs: set[str]) -> set[str]:
+        """Every slug that a list showing any of `slugs` shows."""
+        shown: set[str] = set(slugs)
+        for members in (self.newest, self.archive, self.open_members, self.comment_posts):
+            if slugs.intersection(members):
+                shown.update(members)
+        for members in self.tags.values():
+            if slugs.intersection(members):
+                shown.update(members)
+        return shown
+
+
+def settings_key(settings: Settings) -> str:
+    return f"{__version__}|{sorted(asdict(settings).items())!r}"
+
+
+def manifest_key(output: Path) -> str:
+    from syndicate.writer import MANIFEST
+
+    try:
+        data = (output / MANIFEST).read_bytes()
+    except OSError:
+        return ""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def listing_path(output: Path) -> Path:
+    return stamp_path(output).with_suffix(".listing")
+
+
+def save_listing(output: Path, listing: Listing) -> None:
+    path = listing_path(output)
+    with contextlib.suppress(OSError):  # no listing: the next build is a full one, no worse
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(pickle.dumps(listing, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(temporary, path)
+
+
+def load_listing(output: Path) -> Listing | None:
+    try:
+        listing = pickle.loads(listing_path(output).read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
+        return None
+    return listing if isinstance(listing, Listing) and listing.format == FORMAT else None
+
+
+def forget_listing(output: Path) -> None:
+    with contextlib.suppress(OSError):
+        listing_path(output).unlink(missing_ok=True)
+
+
+def slugs(posts: Sequence[Post]) -> list[str]:
+    return [post.slug for post in posts]
