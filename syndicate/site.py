@@ -5,10 +5,8 @@ This is the library entry point of `syndicate build`.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import heapq
-import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -53,6 +51,7 @@ from syndicate.render.feeds import (
 from syndicate.render.html import FeedLink, render_index, render_post_page
 from syndicate.render.jsonfeed import render_json_feed
 from syndicate.sources import load_posts
+from syndicate.workers import worker_context
 from syndicate.writer import (
     checked_path,
     prepare_output,
@@ -125,6 +124,7 @@ class SitePlan:
     def __init__(
         self, settings: Settings, posts: Sequence[Post], archive: ArchiveView | None = None,
         *, full: Callable[[Post], Post] = lambda post: post, title: str | None = None,
+        previous_keys: dict[str, str] | None = None,
     ) -> None:  # fmt: skip
         self.settings = settings
         self.archive = archive or ArchiveView()
@@ -134,7 +134,9 @@ class SitePlan:
         self.output = settings.output
         self.keep: set[str] = set()  # produced by an earlier build and still right as it is
         self.keys: dict[str, str] = {}  # what each post file was rendered from (manifest)
-        self.previous_keys = read_manifest_keys(settings.output)
+        self.previous_keys = (
+            read_manifest_keys(settings.output) if previous_keys is None else previous_keys
+        )
         self._paging: Paging | None = None
         self._by_id: dict[str, Post] | None = None
         self._tagged: dict[str, list[Post]] | None = None
@@ -195,39 +197,35 @@ class SitePlan:
         """The files of every archive page and post that needs rendering; on every core when
         there are many (a first build renders an archive page per 20 posts and three files a
         post), written by the workers themselves."""
-        workers = min(os.cpu_count() or 1, 8)
-        if len(work) < PARALLEL_RENDER_FROM or workers < 2 or not _can_fork():
+        workers, context = min(os.cpu_count() or 1, 8), worker_context()
+        if len(work) < PARALLEL_RENDER_FROM or workers < 2 or context is None:
             for unit in work:
                 yield from self.render(unit).items()
             return
-        global _FORKED_PLAN
-        _FORKED_PLAN = self  # the workers are forked: they inherit this plan, not a pickle of it
-        gc.freeze()  # and share its objects: the collector would copy every page it visits
-        context = multiprocessing.get_context("fork")
-        try:
-            with ProcessPoolExecutor(
-                workers, mp_context=context, initializer=_start_render_worker,
-                initargs=(self.settings.timezone,),
-            ) as pool:  # fmt: skip
-                for batch in _chunks(work, RENDER_BATCH):  # bounded: written as they come
-                    # Each unit goes with (a pickle of) the posts it shows, so that a worker never
-                    # touches the parent's posts: reading one writes its reference count, and
-                    # the page it sits on would be copied into every worker (at 100k posts,
-                    # each worker held a private copy of them all).
-                    with_posts = [(unit, self.unit_posts(unit)) for unit in batch]
-                    for written in pool.map(_render_in_worker, _chunks(with_posts, RENDER_CHUNK)):
-                        yield from written
-        finally:
-            _FORKED_PLAN = None
-            gc.unfreeze()
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_start_render_worker,
+            initargs=(self.settings, self.title),
+        ) as pool:  # fmt: skip
+            for batch in _chunks(work, RENDER_BATCH):  # bounded: written as they come
+                # A worker is not a fork of this process (workers.py): each unit goes with
+                # its archive page and the posts it shows, pickled.
+                items = [(unit, self.unit_page(unit), self.unit_posts(unit)) for unit in batch]
+                for written in pool.map(_render_in_worker, _chunks(items, RENDER_CHUNK)):
+                    yield from written
 
-    def render(self, unit: Work, posts: Sequence[Post] | None = None) -> dict[str, bytes]:
-        """The files of one unit of work; `posts`: those it shows (unit_posts), when given."""
-        kind, number = unit
+    def render(
+        self, unit: Work, posts: Sequence[Post] | None = None, page: Page | None = None
+    ) -> dict[str, bytes]:
+        """The files of one unit of work; `posts` (unit_posts) and `page` (unit_page): what
+        it shows, when given."""
         posts = self.unit_posts(unit) if posts is None else posts
-        if kind == HISTORY_PAGE:
-            return self.history_page_files(self.paging().pages[number], posts)
+        if unit[0] == HISTORY_PAGE:
+            return self.history_page_files(page or self.paging().pages[unit[1]], posts)
         return self.post_files(self.full(posts[0]))
+
+    def unit_page(self, unit: Work) -> Page | None:
+        kind, number = unit
+        return self.paging().pages[number] if kind == HISTORY_PAGE else None
 
     def unit_posts(self, unit: Work) -> tuple[Post, ...]:
         kind, number = unit
@@ -504,33 +502,32 @@ class SitePlan:
         )  # fmt: skip
 
 
-PARALLEL_RENDER_FROM = 200  # fewer units (pages, posts) than this: forking costs more than it saves
+PARALLEL_RENDER_FROM = 200  # fewer units (pages, posts) than this: workers cost more than they save
 RENDER_BATCH = 2000  # units in flight at once, so rendered files never pile up in memory
 RENDER_CHUNK = 50  # units a worker takes at a time
-_FORKED_PLAN: SitePlan | None = None
+_WORKER_PLAN: SitePlan | None = None  # in a render worker: the site's plan, without posts
 HISTORY_PAGE, POST = "history page", "post"
 T = TypeVar("T")
 Work = tuple[str, int]  # (HISTORY_PAGE, position in paging().pages) or (POST, index in posts)
 
 
-def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+def _start_render_worker(settings: Settings, title: str) -> None:
+    """In a render worker: the plan's settings and title, and its own post cache connection."""
+    global _WORKER_PLAN
+    full = PostCache(settings.timezone).full
+    _WORKER_PLAN = SitePlan(settings, (), full=full, title=title, previous_keys={})
 
 
-def _start_render_worker(timezone: str) -> None:
-    """In a forked worker: its own connection to the post cache (never the parent's)."""
-    assert _FORKED_PLAN is not None
-    _FORKED_PLAN.full = PostCache(timezone).full
-
-
-def _render_in_worker(work: list[tuple[Work, tuple[Post, ...]]]) -> list[tuple[str, bool]]:
+def _render_in_worker(
+    work: list[tuple[Work, Page | None, tuple[Post, ...]]],
+) -> list[tuple[str, bool]]:
     """Render and write a chunk of pages' and posts' files in the worker (writing is half the
     work of a first build); the parent learns which files changed."""
-    plan = _FORKED_PLAN
+    plan = _WORKER_PLAN
     assert plan is not None
     written = []
-    for unit, posts in work:
-        for path, data in plan.render(unit, posts).items():
+    for unit, page, posts in work:
+        for path, data in plan.render(unit, posts, page).items():
             written.append((path, write_if_changed(plan.output / checked_path(path), data)))
     return written
 

@@ -20,6 +20,7 @@ from syndicate.errors import ConfigError, PostError, PostWarning
 from syndicate.model import Post
 from syndicate.sources import markdown, text
 from syndicate.sources.base import ReadResult
+from syndicate.workers import worker_context
 
 IMPORTERS: tuple[ModuleType, ...] = (text, markdown)
 
@@ -166,8 +167,8 @@ CHUNKS_PER_WORKER = 50
 
 
 def _parse_in_pool(chunks: list[list[Path]], zone: tzinfo, workers: int) -> Iterator[Parsed]:
-    """One pool of forked workers for these chunks: what they leaked goes when they exit."""
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    """One pool of workers (workers.py) for these chunks: what they leaked goes when they exit."""
+    with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context()) as pool:
         in_flight: deque[Future[list[Parsed]]] = deque()
         for chunk in chunks:
             in_flight.append(pool.submit(parse_files, chunk, zone))
