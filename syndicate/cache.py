@@ -14,9 +14,11 @@ import contextlib
 import hashlib
 import pickle
 import sqlite3
+from collections.abc import Generator
 from dataclasses import dataclass, replace
 from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 from syndicate import __version__
 from syndicate.errors import PostError, PostWarning
@@ -54,7 +56,6 @@ class PostCache:
         self.parse_key = f"{__version__}|{zone_name}"
         self.path = path or cache_dir() / "posts.sqlite3"
         self.db: sqlite3.Connection | None = None
-        self._preloaded: dict[str, tuple[object, ...]] = {}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=30)
@@ -77,32 +78,28 @@ class PostCache:
         key = f"{path}\0{size}\0{mtime_ns}\0{self.parse_key}".encode()
         return hashlib.blake2b(key, digest_size=12).hexdigest()
 
-    def preload(self, folder: Path) -> None:
-        """Read the entries of every post under `folder` at once (one query, not one a post)."""
+    def rows_under(self, folder: Path) -> Generator[tuple[Any, ...], None, None]:
+        """(path, size, mtime_ns, light, warnings, error) of every file under `folder`, by path:
+        one query, read a row at a time (at 100k posts all the rows at once took 110 MB)."""
         if self.db is None:
             return
         prefix = str(folder).rstrip("/") + "/"
-        try:
-            rows = self.db.execute(
+        with contextlib.suppress(sqlite3.Error):
+            yield from self.db.execute(
                 "SELECT path, size, mtime_ns, light, warnings, error FROM cached_posts"
-                " WHERE parse_key = ? AND substr(path, 1, ?) = ?",
+                " WHERE parse_key = ? AND substr(path, 1, ?) = ? ORDER BY path",
                 (self.parse_key, len(prefix), prefix),
             )
-            self._preloaded = {row[0]: row[1:] for row in rows}
-        except sqlite3.Error:
-            self._preloaded = {}
 
-    def lookup(self, path: Path | str, size: int, mtime_ns: int) -> Parsed | None:
-        if self.db is None:
+    @staticmethod
+    def outcome(row: tuple[Any, ...], size: int, mtime_ns: int) -> Parsed | None:
+        """A row of rows_under as its file's outcome, when it is of this version of the file."""
+        _, row_size, row_mtime, light, warnings, error = row
+        if row_size != size or row_mtime != mtime_ns:
             return None
-        row = self._preloaded.pop(str(path), None)  # each row is read once: let it go
-        if row is None or row[0] != size or row[1] != mtime_ns:
-            return None
-        row = row[2:]
-        post = pickle.loads(row[0]) if row[0] is not None else None
-        error = pickle.loads(row[2]) if row[2] is not None else None
-        warnings = pickle.loads(row[1]) if row[1] else ()
-        return Parsed(post, warnings, error)
+        post = pickle.loads(light) if light is not None else None
+        failure = pickle.loads(error) if error is not None else None
+        return Parsed(post, pickle.loads(warnings) if warnings else (), failure)
 
     def entry(self, path: str) -> tuple[int, int, Parsed] | None:
         """What the cache holds for a file, whatever version of it: (size, mtime_ns, outcome)."""

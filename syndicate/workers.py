@@ -22,4 +22,3 @@ def worker_context() -> BaseContext | None:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOADED)
     return context
-

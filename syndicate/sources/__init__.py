@@ -6,6 +6,7 @@ added to `IMPORTERS` below.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import deque
 from collections.abc import Iterator
@@ -74,16 +75,21 @@ def load_posts(folder: Path, *, zone: tzinfo, cache: PostCache | None = None) ->
     files = post_files(folder)
     resolved, prefix = str(folder.resolve()), len(str(folder))
     zone_name = getattr(zone, "key", str(zone))
-    if cache is not None:
-        cache.preload(Path(resolved))
     outcomes: dict[str, Parsed] = {}
     misses: list[tuple[str, int, int]] = []
+    # The files and the cache's rows, both in path order, side by side.
+    rows = cache.rows_under(Path(resolved)) if cache is not None else (row for row in ())
+    row = next(rows, None)
     for path, size, mtime_ns in files:
-        cached = cache.lookup(resolved + path[prefix:], size, mtime_ns) if cache else None
+        key = resolved + path[prefix:]
+        while row is not None and row[0] < key:
+            row = next(rows, None)
+        cached = PostCache.outcome(row, size, mtime_ns) if row and row[0] == key else None
         if cached is None:
             misses.append((path, size, mtime_ns))
         else:
             outcomes[path] = cached
+    rows.close()  # before the cache is written to
     parsed_now = parse_all([Path(path) for path, _, _ in misses], zone)
     for (path, size, mtime_ns), parsed in zip(misses, parsed_now, strict=True):
         outcomes[path] = kept(
@@ -102,7 +108,8 @@ def kept(
     post from here on is its light copy (the cache has the rest)."""
     path, size, mtime_ns = file
     if parsed.post is not None:
-        digest = f"{path}|{size}|{mtime_ns}|{zone_name}"
+        version = f"{path}|{size}|{mtime_ns}|{zone_name}".encode()  # kept for every post: short
+        digest = hashlib.blake2b(version, digest_size=10).hexdigest()
         parsed = Parsed(replace(parsed.post, digest=digest), parsed.warnings, parsed.error)
     if cache is not None:
         cache.store(cache_key, size, mtime_ns, parsed)
