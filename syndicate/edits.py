@@ -40,7 +40,7 @@ from syndicate.lock import output_lock
 from syndicate.model import Post
 from syndicate.site import HISTORY_PAGE, SitePlan, finish
 from syndicate.sources import importer_for, kept, parse_file, post_files
-from syndicate.writer import WRITING, write_site
+from syndicate.writer import WRITING, FileData, write_site
 
 MAX_EDITED = 16  # more edits than this at once: a full build costs about the same
 
@@ -181,14 +181,14 @@ class EditPlan(SitePlan):
         self.edited = edited
         self.keys = dict(self.previous_keys)
 
-    def outputs(self) -> Iterator[tuple[str, bytes | bool]]:
+    def outputs(self) -> Iterator[tuple[str, FileData]]:
         produced = []
         for path, data in self._touched():
             produced.append(path)
             yield path, data
         self.keep = set(self.previous_keys) - set(produced)
 
-    def _touched(self) -> Iterator[tuple[str, bytes | bool]]:
+    def _touched(self) -> Iterator[tuple[str, FileData]]:
         listing, edited = self.last, self.edited
         if edited.intersection(listing.newest):
             yield from self.site_feeds().items()

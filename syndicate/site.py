@@ -53,6 +53,7 @@ from syndicate.render.jsonfeed import render_json_feed
 from syndicate.sources import load_posts
 from syndicate.workers import worker_context
 from syndicate.writer import (
+    FileData,
     checked_path,
     prepare_output,
     read_manifest_keys,
@@ -147,7 +148,7 @@ class SitePlan:
         self.home_url = settings.base_url
         self.context = site_context(settings, self.title, self.author)
 
-    def outputs(self) -> Iterator[tuple[str, bytes | bool]]:
+    def outputs(self) -> Iterator[tuple[str, FileData]]:
         """Every file of the site as (path under the output folder, bytes), or (path, written)
         for those that a render worker wrote itself."""
         yield from self.site_feeds().items()
@@ -160,7 +161,7 @@ class SitePlan:
         yield from self.index_page()
         yield from self.rendered([*self.history_work(), *self.post_work()])
 
-    def index_page(self) -> Iterator[tuple[str, bytes]]:
+    def index_page(self) -> Iterator[tuple[str, Iterator[bytes]]]:
         """The post list: rendered again only when something it lists has changed."""
         digest = hashlib.blake2b(f"{self.context}|{self.tags()!r}".encode(), digest_size=16)
         for p in self.posts:  # a post at a time: at 100k posts one string of them all is 60 MB
@@ -193,7 +194,7 @@ class SitePlan:
             return True
         return False
 
-    def rendered(self, work: list[Work]) -> Iterator[tuple[str, bytes | bool]]:
+    def rendered(self, work: list[Work]) -> Iterator[tuple[str, FileData]]:
         """The files of every archive page and post that needs rendering; on every core when
         there are many (a first build renders an archive page per 20 posts and three files a
         post), written by the workers themselves."""

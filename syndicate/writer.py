@@ -7,10 +7,11 @@ of what syndicate wrote lets the next build remove its own stale files and nothi
 
 from __future__ import annotations
 
+import filecmp
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -19,6 +20,9 @@ from syndicate.errors import OutputError
 
 MANIFEST = ".syndicate-manifest.json"
 WRITING = ".syndicate-writing"  # present while a build writes; left behind by a killed one
+# A file's bytes; or, from a render worker, whether its write changed the file; or its bytes
+# a piece at a time (a file too big to hold whole).
+FileData = bytes | bool | Iterator[bytes]
 
 
 @dataclass
@@ -47,8 +51,8 @@ class SiteOutputs(Protocol):
     keys: Mapping[str, str]  # what a file was rendered from, remembered in the manifest
     previous_keys: Mapping[str, str]  # the manifest as the last build left it
 
-    def outputs(self) -> Iterable[tuple[str, bytes | bool]]:
-        """(path, bytes to write) or (path, whether a worker's write changed the file)."""
+    def outputs(self) -> Iterable[tuple[str, FileData]]:
+        """(path, what to write), or (path, whether a worker's write changed the file)."""
         ...
 
 
@@ -65,11 +69,12 @@ def write_site(folder: Path, site: SiteOutputs | Mapping[str, bytes]) -> WriteRe
         for relative, data in outputs:
             produced.append(relative)
             if isinstance(data, bool):  # written by a render worker already: did it change?
-                if data:
-                    report.written.append(relative)
-                else:
-                    report.unchanged += 1
-            elif write_if_changed(folder / checked_path(relative), data):
+                changed = data
+            elif isinstance(data, bytes):
+                changed = write_if_changed(folder / checked_path(relative), data)
+            else:
+                changed = write_pieces_if_changed(folder / checked_path(relative), data)
+            if changed:
                 report.written.append(relative)
             else:
                 report.unchanged += 1
@@ -86,6 +91,23 @@ def write_site(folder: Path, site: SiteOutputs | Mapping[str, bytes]) -> WriteRe
         raise OutputError(f"{folder}: cannot write: {exc}") from exc
     report.written.sort()
     return report
+
+
+def write_pieces_if_changed(path: Path, pieces: Iterable[bytes]) -> bool:
+    """write_if_changed for a file that comes a piece at a time, never whole in memory."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(temporary, "wb") as handle:
+            handle.writelines(pieces)
+        if path.is_file() and filecmp.cmp(temporary, path, shallow=False):
+            temporary.unlink()
+            return False
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return True
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:

@@ -160,3 +160,16 @@ def test_a_post_whose_cache_row_is_gone_is_read_again_with_its_comments(tmp_path
         assert [c.content_html for c in full.comments] == [c.content_html for c in fresh.comments]
         assert full.comments[0].content_html.startswith("<p>hi ")
     cache.close()
+
+
+def test_a_file_written_in_pieces_is_replaced_only_when_its_bytes_change(tmp_path: Path) -> None:
+    from syndicate.writer import write_pieces_if_changed
+
+    target = tmp_path / "site" / "index.html"
+    assert write_pieces_if_changed(target, iter([b"<p>", b"one", b"</p>"]))
+    inode = target.stat().st_ino
+    assert not write_pieces_if_changed(target, iter([b"<p>one", b"</p>"]))
+    assert target.stat().st_ino == inode  # left as it was: same file, not a rewritten copy
+    assert write_pieces_if_changed(target, iter([b"<p>two</p>"]))
+    assert target.read_bytes() == b"<p>two</p>"
+    assert [p.name for p in target.parent.iterdir()] == ["index.html"]  # no temporary left
