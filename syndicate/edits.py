@@ -16,6 +16,7 @@ every post needed still in the post cache. tests/test_edits.py compares it with 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import replace
@@ -25,7 +26,6 @@ from syndicate.backfeed import ArchiveView, own_posts_view
 from syndicate.build import BuildReport
 from syndicate.cache import Parsed, PostCache
 from syndicate.config import Settings
-from syndicate.freshness import outputs_present
 from syndicate.history import Page, Paging
 from syndicate.layout import Layout
 from syndicate.listing import (
@@ -40,7 +40,7 @@ from syndicate.lock import output_lock
 from syndicate.model import Post
 from syndicate.site import HISTORY_PAGE, SitePlan, finish
 from syndicate.sources import importer_for, kept, parse_file, post_files
-from syndicate.writer import WRITING, FileData, write_site
+from syndicate.writer import WRITING, FileData, read_manifest_keys, write_site
 
 MAX_EDITED = 16  # more edits than this at once: a full build costs about the same
 
@@ -70,9 +70,10 @@ def build_after_edits(
         if posts is None:
             return None
         with nullcontext() if lock_held else output_lock(settings.output):
-            if not _output_as_left(settings.output, listing):
+            manifest = _manifest_as_left(settings.output, listing)
+            if manifest is None:
                 return None
-            return _write(settings, cache, listing, posts, edited, stamp_inputs)
+            return _write(settings, cache, listing, manifest, posts, edited, stamp_inputs)
     finally:
         cache.close()
 
@@ -95,14 +96,14 @@ def _same_site(settings: Settings, listing: Listing) -> bool:
     )
 
 
-def _output_as_left(output: Path, listing: Listing) -> bool:
-    """The output folder as the build that saved the listing left it: its manifest, no build
-    cut short since, and every file it wrote still there."""
-    return (
-        manifest_key(output) == listing.manifest_key
-        and not (output / WRITING).exists()
-        and outputs_present(output)
-    )
+def _manifest_as_left(output: Path, listing: Listing) -> dict[str, str] | None:
+    """The manifest's keys, when the output folder is as the build that saved the listing
+    left it: its manifest, no build cut short since, and every file it wrote still there."""
+    if manifest_key(output) != listing.manifest_key or (output / WRITING).exists():
+        return None
+    keys = read_manifest_keys(output)
+    base = f"{output}/"
+    return keys if all(os.path.exists(base + path) for path in keys) else None
 
 
 def _posts_to_show(
@@ -146,8 +147,9 @@ def _lists_alike(before: Parsed, now: Parsed) -> bool:
 
 
 def _write(
-    settings: Settings, cache: PostCache, listing: Listing, posts: dict[str, tuple[Post, bool]],
-    edited_files: list[tuple[str, int, int]], stamp_inputs: str,
+    settings: Settings, cache: PostCache, listing: Listing, manifest: dict[str, str],
+    posts: dict[str, tuple[Post, bool]], edited_files: list[tuple[str, int, int]],
+    stamp_inputs: str,
 ) -> BuildReport:  # fmt: skip
     count, drafts, errors, warnings = listing.report
     report = BuildReport(
@@ -157,7 +159,10 @@ def _write(
     layout = Layout.for_settings(settings)
     archive = own_posts_view(shown, layout, limit=settings.archive_feed_limit, full=cache.full)
     edited = {slug for slug, (_, is_edited) in posts.items() if is_edited}
-    plan = EditPlan(settings, shown, archive, full=cache.full, listing=listing, edited=edited)
+    plan = EditPlan(
+        settings, shown, archive, full=cache.full, listing=listing, edited=edited,
+        manifest=manifest,
+    )  # fmt: skip
     forget_listing(settings.output)  # until this build has written all it will
     report.absorb(write_site(settings.output, plan))
     finish(settings, report, layout, stamp_inputs)
@@ -174,9 +179,11 @@ class EditPlan(SitePlan):
 
     def __init__(
         self, settings: Settings, posts: Sequence[Post], archive: ArchiveView, *,
-        full: Callable[[Post], Post], listing: Listing, edited: set[str],
+        full: Callable[[Post], Post], listing: Listing, edited: set[str], manifest: dict[str, str],
     ) -> None:  # fmt: skip
-        super().__init__(settings, posts, archive, full=full, title=listing.title)
+        super().__init__(
+            settings, posts, archive, full=full, title=listing.title, previous_keys=manifest
+        )
         self.last = listing
         self.edited = edited
         self.keys = dict(self.previous_keys)
