@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import pickle
 import sqlite3
 from collections.abc import Generator
@@ -152,12 +153,12 @@ class PostCache:
             with contextlib.suppress(sqlite3.Error):
                 row = self.db.execute(
                     "SELECT content, comments FROM cached_posts WHERE path = ?",
-                    (str(post.source.resolve()),),
+                    (os.path.realpath(post.source),),
                 ).fetchone()
         if row is None or row[0] is None:
             from syndicate.sources import parse_file  # the cache lost it: read the file again
 
-            parsed = parse_file(post.source, post.published.tzinfo or UTC)
+            parsed = parse_file(Path(post.source), post.published.tzinfo or UTC)
             content = parsed.post.content_html if parsed.post else ""
             own = parsed.post.comments if parsed.post else ()
         else:

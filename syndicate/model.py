@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +34,7 @@ class CommentSource:
 class Post:
     """A stored post as an importer read it; what the renderers need and nothing else."""
 
-    source: Path
+    source: str  # the post file, named as the loader found it (a str: a Path takes 500 bytes)
     title: str
     slug: str
     published: datetime

@@ -154,7 +154,7 @@ def test_a_post_whose_cache_row_is_gone_is_read_again_with_its_comments(tmp_path
     with sqlite3.connect(tmp_path / "cache.sqlite3") as db:
         db.execute("DELETE FROM cached_posts")
     for post in loaded:
-        full, fresh = cache.full(post), parse_file(post.source, UTC).post
+        full, fresh = cache.full(post), parse_file(Path(post.source), UTC).post
         assert fresh is not None and not full.content_deferred
         assert full.content_html == fresh.content_html != ""
         assert [c.content_html for c in full.comments] == [c.content_html for c in fresh.comments]

@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from syndicate.cache import Parsed, PostCache, light_copy
 from syndicate.errors import ConfigError, PostError, PostWarning
@@ -78,7 +79,7 @@ def load_posts(folder: Path, *, zone: tzinfo, cache: PostCache | None = None) ->
     outcomes: dict[str, Parsed] = {}
     misses: list[tuple[str, int, int]] = []
     # The files and the cache's rows, both in path order, side by side.
-    rows = cache.rows_under(Path(resolved)) if cache is not None else (row for row in ())
+    rows = cache.rows_under(Path(resolved)) if cache is not None else _no_rows()
     row = next(rows, None)
     for path, size, mtime_ns in files:
         key = resolved + path[prefix:]
@@ -98,6 +99,10 @@ def load_posts(folder: Path, *, zone: tzinfo, cache: PostCache | None = None) ->
     if cache is not None:
         cache.commit()
     return collect(files, outcomes)
+
+
+def _no_rows() -> Generator[tuple[Any, ...], None, None]:
+    yield from ()
 
 
 def kept(

@@ -89,7 +89,7 @@ def read_post(path: Path, *, zone: tzinfo) -> ReadResult:
     content_html = render_markdown(body)
     summary = front.text("summary") or first_paragraph_text(content_html)
     post = Post(
-        source=path,
+        source=str(path),
         title=title,
         slug=make_slug(front.text("slug") or DATED_FILENAME.sub("", path.stem)),
         published=published,

@@ -73,7 +73,7 @@ def read_post(path: Path, *, zone: tzinfo) -> ReadResult:
     comments = parse_comments(path, comment_blocks, zone)
     warnings = comment_count_warnings(path, header, comments)
     post = Post(
-        source=path,
+        source=str(path),
         title=title,
         slug=make_slug(title) or make_slug(path.stem),
         published=published,
