@@ -13,6 +13,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Protocol
 
@@ -63,11 +64,11 @@ def write_site(folder: Path, site: SiteOutputs | Mapping[str, bytes]) -> WriteRe
     remove_leftover_temporaries(folder)
     report = WriteReport()
     previous = read_manifest_keys(folder) if isinstance(site, Mapping) else site.previous_keys
-    produced: list[str] = []
+    produced: set[str] = set()
     outputs = site.items() if isinstance(site, Mapping) else site.outputs()
     try:
         for relative, data in outputs:
-            produced.append(relative)
+            produced.add(relative)
             if isinstance(data, bool):  # written by a render worker already: did it change?
                 changed = data
             elif isinstance(data, bytes):
@@ -81,10 +82,10 @@ def write_site(folder: Path, site: SiteOutputs | Mapping[str, bytes]) -> WriteRe
         keep: Set[str] = set() if isinstance(site, Mapping) else site.keep
         keys: Mapping[str, str] = {} if isinstance(site, Mapping) else site.keys
         report.unchanged += len(keep)
-        for relative in sorted(set(previous) - set(produced) - set(keep)):
+        for relative in sorted(previous.keys() - produced - keep):
             if remove_stale(folder, relative):
                 report.removed.append(relative)
-        listed = {path: keys.get(path, "") for path in [*produced, *keep]}
+        listed = {path: keys.get(path, "") for path in chain(produced, keep)}
         write_if_changed(folder / MANIFEST, _manifest_bytes(listed))
         (folder / WRITING).unlink(missing_ok=True)
     except OSError as exc:
@@ -181,7 +182,7 @@ def remove_stale(folder: Path, relative: str) -> bool:
 
 def _manifest_bytes(listed: Mapping[str, str]) -> bytes:
     # A file a line, like indent=0, but through json's C encoder (which has no indentation).
-    text = json.dumps(dict(sorted(listed.items())), separators=(",\n", ": "))
+    text = json.dumps(listed, sort_keys=True, separators=(",\n", ": "))
     return (f"{{\n{text[1:-1]}\n}}\n" if listed else "{}\n").encode("utf-8")
 
 
