@@ -106,4 +106,4 @@ def comment_anchor(comment_id: str) -> str:
 
 
 def tag_uri(authority: str, when: datetime, specific: str) -> str:
-    return f"tag:{authority},{when:%Y-%m-%d}:{specific}"
+    return f"tag:{authority},{when.date().isoformat()}:{specific}"  # YYYY-MM-DD, no strftime
