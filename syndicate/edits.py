@@ -129,7 +129,7 @@ def _posts_to_show(
     cache.commit()
     current = {path: (size, mtime_ns) for path, size, mtime_ns in files}
     path_of = {slug: path for path, (_, _, slug) in listing.files.items() if slug}
-    for shown in listing.slugs_listing(set(posts)) - set(posts):
+    for shown in listing.shown_with(set(posts)) - set(posts):
         file = path_of.get(shown)
         entry = cache.entry(resolved + file[prefix:]) if file else None
         if file is None or entry is None or entry[:2] != current[file] or entry[2].post is None:

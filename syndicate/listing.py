@@ -42,14 +42,14 @@ class Listing:
     report: tuple[int, int, list[str], list[str]]  # posts, drafts, errors, warnings
     format: int = FORMAT
 
-    def slugs_listing(self, slugs: set[str]) -> set[str]:
-        """Every slug that a list showing any of `slugs` shows."""
-        shown: set[str] = set(slugs)
+    def shown_with(self, edited: set[str]) -> set[str]:
+        """The slugs of every post that shares a list (a feed, the open page) with an edited one."""
+        shown: set[str] = set(edited)
         for members in (self.newest, self.archive, self.open_members, self.comment_posts):
-            if slugs.intersection(members):
+            if edited.intersection(members):
                 shown.update(members)
         for members in self.tags.values():
-            if slugs.intersection(members):
+            if edited.intersection(members):
                 shown.update(members)
         return shown
 
