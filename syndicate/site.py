@@ -10,7 +10,6 @@ import heapq
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -51,7 +50,7 @@ from syndicate.render.feeds import (
 from syndicate.render.html import FeedLink, render_index, render_post_page
 from syndicate.render.jsonfeed import render_json_feed
 from syndicate.sources import load_posts
-from syndicate.workers import worker_context
+from syndicate.workers import has_worker_server, worker_pool
 from syndicate.writer import (
     FileData,
     checked_path,
@@ -198,15 +197,14 @@ class SitePlan:
         """The files of every archive page and post that needs rendering; on every core when
         there are many (a first build renders an archive page per 20 posts and three files a
         post), written by the workers themselves."""
-        workers, context = min(os.cpu_count() or 1, 8), worker_context()
-        if len(work) < PARALLEL_RENDER_FROM or workers < 2 or context is None:
+        workers = min(os.cpu_count() or 1, 8)
+        if len(work) < PARALLEL_RENDER_FROM or workers < 2 or not has_worker_server():
             for unit in work:
                 yield from self.render(unit).items()
             return
-        with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_start_render_worker,
-            initargs=(self.settings, self.title),
-        ) as pool:  # fmt: skip
+        with worker_pool(
+            workers, initializer=_start_render_worker, initargs=(self.settings, self.title)
+        ) as pool:
             for batch in _chunks(work, RENDER_BATCH):  # bounded: written as they come
                 # A worker is not a fork of this process (workers.py): each unit goes with
                 # its archive page and the posts it shows, pickled.

@@ -5,20 +5,36 @@ Forking the build itself would hand every worker the build's whole memory: at 10
 loaded posts and their pages, which a worker then copies page by page as it allocates and as
 reference counts change (about 250 MB a worker). A worker forked from the server starts with
 the imported modules alone; what it is to work on comes to it pickled.
+
+multiprocessing is imported only when a pool is made: a build that renders a few files (after
+an edit) does without it.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-from multiprocessing.context import BaseContext
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 PRELOADED = ["syndicate.site"]  # every renderer and importer: a worker starts with them
 
 
-def worker_context() -> BaseContext | None:
-    """The forkserver context, None where there is none (Windows): work is then done serially."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return None
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOADED)
-    return context
+def has_worker_server() -> bool:
+    """Whether this platform has a forkserver (not Windows); without one, rendering is serial."""
+    import multiprocessing
+
+    return "forkserver" in multiprocessing.get_all_start_methods()
+
+
+def worker_pool(workers: int, **options: Any) -> ProcessPoolExecutor:
+    """A pool of `workers` processes from the forkserver, where there is one (else the
+    platform's default way of starting them); `options` as ProcessPoolExecutor takes them."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = None
+    if has_worker_server():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOADED)
+    return ProcessPoolExecutor(workers, mp_context=context, **options)

@@ -10,19 +10,21 @@ import hashlib
 import os
 from collections import deque
 from collections.abc import Generator, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from syndicate.cache import Parsed, PostCache, light_copy
 from syndicate.errors import ConfigError, PostError, PostWarning
 from syndicate.model import Post
 from syndicate.sources import markdown, text
 from syndicate.sources.base import ReadResult
-from syndicate.workers import worker_context
+from syndicate.workers import worker_pool
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 IMPORTERS: tuple[ModuleType, ...] = (text, markdown)
 
@@ -180,7 +182,7 @@ CHUNKS_PER_WORKER = 50
 
 def _parse_in_pool(chunks: list[list[Path]], zone: tzinfo, workers: int) -> Iterator[Parsed]:
     """One pool of workers (workers.py) for these chunks: what they leaked goes when they exit."""
-    with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context()) as pool:
+    with worker_pool(workers) as pool:
         in_flight: deque[Future[list[Parsed]]] = deque()
         for chunk in chunks:
             in_flight.append(pool.submit(parse_files, chunk, zone))
