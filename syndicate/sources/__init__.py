@@ -176,8 +176,10 @@ def parse_all(paths: list[Path], zone: tzinfo) -> Iterator[Parsed]:
 CHUNKS_IN_FLIGHT = 4  # per worker: enough to keep every core busy while the caller stores
 # cmarkgfm never frees the syntax tree it parses (its Python API has no cmark_node_free): about
 # 22 KB a post stays allocated, 1.6 GB per parse worker at 100k posts. So the workers are
-# replaced after this many chunks (of at most 64 files), which bounds the leak at ~70 MB each.
-CHUNKS_PER_WORKER = 50
+# replaced after this many chunks (of at most 64 files), which bounds the leak at ~22 MB each
+# (with 50, the parse workers were a 10k build's peak of memory). ProcessPoolExecutor's own
+# max_tasks_per_child cannot do it: on Python 3.11 to 3.13 it deadlocks (CPython gh-115634).
+CHUNKS_PER_WORKER = 16
 
 
 def _parse_in_pool(chunks: list[list[Path]], zone: tzinfo, workers: int) -> Iterator[Parsed]:
