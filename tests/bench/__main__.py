@@ -221,7 +221,7 @@ def remarks_for(options: argparse.Namespace, hugo_line: str | None, errors: list
         "targets are judged at 10k posts, 100k posts (memory), 1,000 feeds and a 100k archive; "
         "(yes)/(no) at other sizes is an indication only",
         f"median of {options.repeat} run(s); peak memory = max of the process's own peak RSS "
-        "and its process tree's summed PSS (forked workers' shared pages counted once)",
+        "and its process tree's summed PSS (pages the workers share counted once)",
     ]
     if options.skip_hugo:
         remarks.append("Hugo not run (--skip-hugo)")
