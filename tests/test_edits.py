@@ -146,3 +146,15 @@ def test_the_freshness_scan_names_post_files_as_the_loader_does(tmp_path: Path) 
         (folder / name).write_text("x")
     assert posts_in_scan(folder, scan_inputs(folder)) == post_files(folder)
     assert len(post_files(folder)) == 3
+
+
+def test_a_site_with_an_archive_file_has_full_builds(site: Path) -> None:
+    """Own posts are synced into the archive on every build: that is a full build's work."""
+    from syndicate.archive import Archive
+
+    with Archive(site / "archive.sqlite3"):
+        pass
+    build(site, "out", "cache")
+    edit(site, 5, body="An edit.")
+    only_edits, files = build(site, "out", "cache")
+    assert not only_edits and b"An edit." in files["posts/p005/index.html"]

@@ -168,6 +168,14 @@ def test_the_hub_hears_of_exactly_the_feeds_whose_bytes_changed(tmp_path: Path, 
     changed = {p for p in after if after[p] != before.get(p)}
     assert {"rss.xml", "atom.xml", "feed.json", "posts/new/comments.xml"} <= changed
     assert hub.pinged_urls() == {"https://blog.example.org/" + p for p in changed}
+    hub.pings.clear()  # an edit of the body alone: only the files showing the post are rendered
+    (tmp_path / "posts" / "new.md").write_text("---\ntitle: New\ndate: 2024-02-01\n---\nEdited.\n")
+    assert finished(publish(config))[0] == 0
+    edited = snapshot(output)
+    changed = {p for p in edited if edited[p] != after.get(p)}
+    assert {"rss.xml", "atom.xml", "feed.json"} <= changed  # feeds only: snapshot() has no pages
+    assert "posts/new/comments.xml" not in changed and "comments.xml" not in changed
+    assert hub.pinged_urls() == {"https://blog.example.org/" + p for p in changed}
 
 
 def test_a_hub_that_fails_is_an_error_but_the_site_is_published(tmp_path: Path) -> None:
