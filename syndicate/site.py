@@ -148,8 +148,8 @@ class SitePlan:
         self.context = site_context(settings, self.title, self.author)
 
     def outputs(self) -> Iterator[tuple[str, FileData]]:
-        """Every file of the site as (path under the output folder, bytes), or (path, written)
-        for those that a render worker wrote itself."""
+        """Every file of the site as (path under the output folder, bytes or pieces of bytes),
+        or (path, written) for those that a render worker wrote itself."""
         yield from self.site_feeds().items()
         yield from self.site_comment_feeds().items()
         yield from self.archive_feeds().items()
