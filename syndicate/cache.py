@@ -95,12 +95,8 @@ class PostCache:
     @staticmethod
     def outcome(row: tuple[Any, ...], size: int, mtime_ns: int) -> Parsed | None:
         """A row of rows_under as its file's outcome, when it is of this version of the file."""
-        _, row_size, row_mtime, light, warnings, error = row
-        if row_size != size or row_mtime != mtime_ns:
-            return None
-        post = pickle.loads(light) if light is not None else None
-        failure = pickle.loads(error) if error is not None else None
-        return Parsed(post, pickle.loads(warnings) if warnings else (), failure)
+        _, row_size, row_mtime, *stored = row
+        return _parsed(*stored) if (row_size, row_mtime) == (size, mtime_ns) else None
 
     def entry(self, path: str) -> tuple[int, int, Parsed] | None:
         """What the cache holds for a file, whatever version of it: (size, mtime_ns, outcome)."""
@@ -114,11 +110,7 @@ class PostCache:
             ).fetchone()
         except sqlite3.Error:
             return None
-        if row is None:
-            return None
-        post = pickle.loads(row[2]) if row[2] is not None else None
-        error = pickle.loads(row[4]) if row[4] is not None else None
-        return row[0], row[1], Parsed(post, pickle.loads(row[3]) if row[3] else (), error)
+        return None if row is None else (row[0], row[1], _parsed(*row[2:]))
 
     def store(self, path: Path | str, size: int, mtime_ns: int, parsed: Parsed) -> None:
         if self.db is None:
@@ -167,6 +159,13 @@ class PostCache:
             post, content_html=content, comments=(*own, *post.comments),
             content_deferred=False, deferred_comment_times=(),
         )  # fmt: skip
+
+
+def _parsed(light: bytes | None, warnings: bytes, error: bytes | None) -> Parsed:
+    """A file's outcome from its cache columns."""
+    post = pickle.loads(light) if light is not None else None
+    failure = pickle.loads(error) if error is not None else None
+    return Parsed(post, pickle.loads(warnings) if warnings else (), failure)
 
 
 def light_copy(post: Post) -> Post:

@@ -16,7 +16,6 @@ every post needed still in the post cache. tests/test_edits.py compares it with 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import replace
@@ -26,6 +25,7 @@ from syndicate.backfeed import ArchiveView, own_posts_view
 from syndicate.build import BuildReport
 from syndicate.cache import Parsed, PostCache
 from syndicate.config import Settings
+from syndicate.freshness import files_present, settings_key
 from syndicate.history import Page, Paging
 from syndicate.layout import Layout
 from syndicate.listing import (
@@ -34,12 +34,11 @@ from syndicate.listing import (
     load_listing,
     manifest_key,
     save_listing,
-    settings_key,
 )
 from syndicate.lock import output_lock
 from syndicate.model import Post
 from syndicate.site import HISTORY_PAGE, SitePlan, finish
-from syndicate.sources import importer_for, kept, parse_file, post_files
+from syndicate.sources import cache_keys, importer_for, kept, parse_file, post_files
 from syndicate.writer import WRITING, FileData, read_manifest_keys, write_site
 
 MAX_EDITED = 16  # more edits than this at once: a full build costs about the same
@@ -102,8 +101,7 @@ def _manifest_as_left(output: Path, listing: Listing) -> dict[str, str] | None:
     if manifest_key(output) != listing.manifest_key or (output / WRITING).exists():
         return None
     keys = read_manifest_keys(output)
-    base = f"{output}/"
-    return keys if all(os.path.exists(base + path) for path in keys) else None
+    return keys if files_present(output, keys) else None
 
 
 def _posts_to_show(
@@ -112,16 +110,15 @@ def _posts_to_show(
 ) -> dict[str, tuple[Post, bool]] | None:  # fmt: skip
     """slug -> (light post, edited) of the edited posts and of every post that shares a list
     with one; None when an edit changes what a list shows or a post is not in the cache."""
-    resolved, prefix = str(settings.posts.resolve()), len(str(settings.posts))
-    zone_name = getattr(settings.zone, "key", str(settings.zone))
+    key_of = cache_keys(settings.posts)
     posts: dict[str, tuple[Post, bool]] = {}
     for path, size, mtime_ns in edited:
         old_size, old_mtime, slug = listing.files[path]
-        before = cache.entry(resolved + path[prefix:])
+        before = cache.entry(key_of(path))
         if slug is None or before is None or before[:2] != (old_size, old_mtime):
             return None
         parsed = parse_file(Path(path), settings.zone)
-        now = kept(parsed, (path, size, mtime_ns), zone_name, cache, resolved + path[prefix:])
+        now = kept(parsed, (path, size, mtime_ns), settings.zone, cache, key_of(path))
         if not _lists_alike(before[2], now):
             return None
         assert now.post is not None
@@ -131,7 +128,7 @@ def _posts_to_show(
     path_of = {slug: path for path, (_, _, slug) in listing.files.items() if slug}
     for shown in listing.shown_with(set(posts)) - set(posts):
         file = path_of.get(shown)
-        entry = cache.entry(resolved + file[prefix:]) if file else None
+        entry = cache.entry(key_of(file)) if file else None
         if file is None or entry is None or entry[:2] != current[file] or entry[2].post is None:
             return None
         posts[shown] = (entry[2].post, False)

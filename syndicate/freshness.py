@@ -52,11 +52,15 @@ class Stamp:
 def inputs_digest(settings: Settings, files: Iterable[tuple[str, int, int]] | None = None) -> str:
     """`files`: scan_inputs(settings.posts), when the caller has it already."""
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(__version__.encode())
-    digest.update(repr(sorted(asdict(settings).items())).encode())
+    digest.update(settings_key(settings).encode())
     for relative, size, mtime_ns in scan_inputs(settings.posts) if files is None else files:
         digest.update(f"{relative}\0{size}\0{mtime_ns}\n".encode())
     return digest.hexdigest()
+
+
+def settings_key(settings: Settings) -> str:
+    """syndicate's version and every setting: what else a build is made from."""
+    return f"{__version__}|{sorted(asdict(settings).items())!r}"
 
 
 def archive_state(settings: Settings) -> list[int]:
@@ -83,7 +87,7 @@ def unchanged_since_last_build(settings: Settings, inputs: str) -> Stamp | None:
     stamp = read_stamp(settings.output)
     if stamp is None or stamp.archive != archive_state(settings) or stamp.inputs != inputs:
         return None
-    return stamp if outputs_present(settings.output) else None
+    return stamp if _outputs_present(settings.output) else None
 
 
 def write_stamp(output: Path, stamp: Stamp) -> None:
@@ -116,12 +120,17 @@ def scan_inputs(folder: Path) -> list[tuple[str, int, int]]:
     return sorted(found)
 
 
-def outputs_present(output: Path) -> bool:
+def _outputs_present(output: Path) -> bool:
     try:
         listed = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     if not isinstance(listed, dict | list):
         return False
+    return files_present(output, listed)
+
+
+def files_present(output: Path, paths: Iterable[str]) -> bool:
+    """Whether every one of `paths` (under the output folder) is there."""
     base = f"{output}/"
-    return all(os.path.exists(base + path) for path in listed)
+    return all(os.path.exists(base + path) for path in paths)

@@ -15,11 +15,9 @@ import hashlib
 import os
 import pickle
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-from syndicate import __version__
-from syndicate.config import Settings
 from syndicate.freshness import stamp_path
 from syndicate.model import Post
 
@@ -52,10 +50,6 @@ class Listing:
             if edited.intersection(members):
                 shown.update(members)
         return shown
-
-
-def settings_key(settings: Settings) -> str:
-    return f"{__version__}|{sorted(asdict(settings).items())!r}"
 
 
 def manifest_key(output: Path) -> str:

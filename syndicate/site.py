@@ -23,7 +23,7 @@ from syndicate.backfeed import ArchiveView, read_archive, with_backfed_comments
 from syndicate.build import BuildReport, stamp_of
 from syndicate.cache import PostCache
 from syndicate.config import Settings
-from syndicate.freshness import write_stamp
+from syndicate.freshness import settings_key, write_stamp
 from syndicate.history import STATE_FILE, Page, Paging, assign_pages, load_state, state_bytes
 from syndicate.layout import Layout
 from syndicate.listing import (
@@ -31,7 +31,6 @@ from syndicate.listing import (
     forget_listing,
     manifest_key,
     save_listing,
-    settings_key,
     slugs,
 )
 from syndicate.lock import output_lock
@@ -401,7 +400,7 @@ class SitePlan:
         rss_path = paths.history_page(page.number, ".xml")
         atom_path = paths.history_page(page.number, ".atom")
         posts = sorted((self.full(post) for post in members), key=post_order, reverse=True)
-        links = (
+        links: tuple[FeedRelation, ...] = (
             FeedRelation(
                 "current", self.layout.url(paths.SITE_RSS), self.layout.url(paths.SITE_ATOM)
             ),

@@ -48,9 +48,20 @@ def prepare_output(folder: Path) -> None:
 class SiteOutputs(Protocol):
     """What a build hands the writer (site.SitePlan)."""
 
-    keep: Set[str]  # produced again but not re-rendered: as the last build wrote them
-    keys: Mapping[str, str]  # what a file was rendered from, remembered in the manifest
-    previous_keys: Mapping[str, str]  # the manifest as the last build left it
+    @property
+    def keep(self) -> Set[str]:
+        """Produced again but not re-rendered: as the last build wrote them."""
+        ...
+
+    @property
+    def keys(self) -> Mapping[str, str]:
+        """What a file was rendered from, remembered in the manifest."""
+        ...
+
+    @property
+    def previous_keys(self) -> Mapping[str, str]:
+        """The manifest as the last build left it."""
+        ...
 
     def outputs(self) -> Iterable[tuple[str, FileData]]:
         """(path, what to write), or (path, whether a worker's write changed the file)."""

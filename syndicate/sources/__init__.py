@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import deque
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
@@ -76,15 +76,14 @@ def load_posts(folder: Path, *, zone: tzinfo, cache: PostCache | None = None) ->
     if not folder.is_dir():
         raise ConfigError(f"{folder}: posts folder not found")
     files = post_files(folder)
-    resolved, prefix = str(folder.resolve()), len(str(folder))
-    zone_name = getattr(zone, "key", str(zone))
+    key_of = cache_keys(folder)
     outcomes: dict[str, Parsed] = {}
     misses: list[tuple[str, int, int]] = []
     # The files and the cache's rows, both in path order, side by side.
-    rows = cache.rows_under(Path(resolved)) if cache is not None else _no_rows()
+    rows = cache.rows_under(folder.resolve()) if cache is not None else _no_rows()
     row = next(rows, None)
     for path, size, mtime_ns in files:
-        key = resolved + path[prefix:]
+        key = key_of(path)
         while row is not None and row[0] < key:
             row = next(rows, None)
         cached = PostCache.outcome(row, size, mtime_ns) if row and row[0] == key else None
@@ -95,9 +94,7 @@ def load_posts(folder: Path, *, zone: tzinfo, cache: PostCache | None = None) ->
     rows.close()  # before the cache is written to
     parsed_now = parse_all([Path(path) for path, _, _ in misses], zone)
     for (path, size, mtime_ns), parsed in zip(misses, parsed_now, strict=True):
-        outcomes[path] = kept(
-            parsed, (path, size, mtime_ns), zone_name, cache, resolved + path[prefix:]
-        )
+        outcomes[path] = kept(parsed, (path, size, mtime_ns), zone, cache, key_of(path))
     if cache is not None:
         cache.commit()
     return collect(files, outcomes)
@@ -107,14 +104,22 @@ def _no_rows() -> Generator[tuple[Any, ...], None, None]:
     yield from ()
 
 
+def cache_keys(folder: Path) -> Callable[[str], str]:
+    """The post cache's key of each file under `folder`, named as post_files names it: its
+    path under the folder's resolved path (the same file, whichever way the folder is named)."""
+    resolved, prefix = str(folder.resolve()), len(str(folder))
+    return lambda path: resolved + path[prefix:]
+
+
 def kept(
-    parsed: Parsed, file: tuple[str, int, int], zone_name: str, cache: PostCache | None,
+    parsed: Parsed, file: tuple[str, int, int], zone: tzinfo, cache: PostCache | None,
     cache_key: str,
 ) -> Parsed:  # fmt: skip
     """A file just parsed, with its version's digest, stored in the cache; what is kept of its
     post from here on is its light copy (the cache has the rest)."""
     path, size, mtime_ns = file
     if parsed.post is not None:
+        zone_name = getattr(zone, "key", str(zone))
         version = f"{path}|{size}|{mtime_ns}|{zone_name}".encode()  # kept for every post: short
         digest = hashlib.blake2b(version, digest_size=10).hexdigest()
         parsed = Parsed(replace(parsed.post, digest=digest), parsed.warnings, parsed.error)
