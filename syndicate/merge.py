@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from syndicate.clean import plain_text
@@ -58,7 +58,9 @@ def normalize_url(url: str | None) -> str | None:
         if path.endswith("/" + index_file):
             path = path[: -len(index_file)]
     path = path.rstrip("/")
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _is_tracking(k)))
+    query = parts.query and urlencode(
+        sorted((k, v) for k, v in parse_qsl(parts.query) if not _is_tracking(k))
+    )
     return urlunsplit(("https", netloc, path, query, ""))
 
 
@@ -70,8 +72,19 @@ def _is_tracking(parameter: str) -> bool:
 def title_key(title: str) -> str:
     """Case, punctuation and whitespace folded away: "BYE, BYE  BAKHMUT!" ~ "Bye bye Bakhmut"."""
     folded = unicodedata.normalize("NFKC", title).casefold()
-    kept = "".join(" " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in folded)
+    if folded.isascii():  # most titles: one table look-up per character, the same result
+        kept = folded.translate(_ASCII_SEPARATORS)
+    else:
+        kept = "".join(" " if _is_separator(ch) else ch for ch in folded)
     return " ".join(kept.split())
+
+
+def _is_separator(character: str) -> bool:
+    """Punctuation, symbols, spaces and control characters separate the words of a title."""
+    return unicodedata.category(character)[0] in "PSZC"
+
+
+_ASCII_SEPARATORS = {code: " " for code in range(128) if _is_separator(chr(code))}
 
 
 def text_of(html: str) -> str:
@@ -79,10 +92,15 @@ def text_of(html: str) -> str:
 
 
 def shingle_sequence(text: str) -> tuple[int, ...]:
-    """Hashed runs of SHINGLE_WORDS words, in text order: the unit of text overlap."""
-    words = [word.casefold() for word in _WORD.findall(unicodedata.normalize("NFKC", text))]
-    runs = (" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1))
-    return tuple(_stable_hash(run) for run in runs)
+    """Hashed runs of SHINGLE_WORDS words, in text order: the unit of text overlap.
+
+    A run's hash is the hash of its words' stable hashes: a tuple of ints hashes the same in
+    every process (only str and bytes hashes are salted), and each word is hashed once."""
+    words = _WORD.findall(unicodedata.normalize("NFKC", text))
+    hashes = [_word_hash(word.casefold()) for word in words]
+    return tuple(
+        hash(tuple(hashes[i : i + SHINGLE_WORDS])) for i in range(len(hashes) - SHINGLE_WORDS + 1)
+    )
 
 
 def shingles(text: str) -> frozenset[int]:
@@ -103,9 +121,10 @@ def longest_run_missing(sequence: tuple[int, ...], other: frozenset[int]) -> int
     return longest
 
 
-def _stable_hash(text: str) -> int:
+@lru_cache(maxsize=65536)
+def _word_hash(word: str) -> int:
     return int.from_bytes(
-        hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True
+        hashlib.blake2b(word.encode(), digest_size=8).digest(), "big", signed=True
     )
 
 

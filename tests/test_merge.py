@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import string
+import subprocess
+import sys
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from syndicate.merge import CopyFacts, normalize_url, same_article, title_key
+from syndicate.merge import CopyFacts, normalize_url, same_article, shingle_sequence, title_key
 
 ORIGINAL = (Path(__file__).parent / "fixtures" / "article_paragraphs.txt").read_text().split("\n\n")
 WHEN = datetime(2024, 3, 1, 8, tzinfo=UTC)
@@ -55,6 +60,36 @@ def test_different_resources_stay_different() -> None:
 def test_titles_fold_case_punctuation_and_space() -> None:
     assert title_key("WHY FEEDS STILL MATTER") == title_key("Why feeds, still matter!")
     assert title_key("Why Feeds Still Matter, Part Two") != title_key("Why Feeds Still Matter")
+
+
+@pytest.mark.parametrize(
+    "title",
+    [string.printable, "Tab\tand\x7fdelete: 50% off — “quoted” ½", "Ünïcödé: çà & ß!", "İstanbul"],
+)
+def test_title_keys_treat_ascii_as_any_other_text(title: str) -> None:
+    """ASCII titles take a table; the key must be what the character-by-character rule gives."""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    by_category = "".join(
+        " " if unicodedata.category(ch)[0] in "PSZC" else ch for ch in folded
+    ).split()
+    assert title_key(title) == " ".join(by_category)
+
+
+def test_shingles_hash_alike_in_every_process() -> None:
+    """Merge decisions must not depend on the process's string-hash salt."""
+    text = " ".join(ORIGINAL[:2])
+    code = (
+        "import sys; from syndicate.merge import shingle_sequence;"
+        " print(hash(shingle_sequence(sys.stdin.read())))"
+    )
+    printed = {
+        subprocess.run(
+            [sys.executable, "-c", code], input=text, capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout.strip()
+        for seed in ("1", "2", "random")
+    }  # fmt: skip
+    assert printed == {str(hash(shingle_sequence(text)))}
 
 
 def test_a_copy_naming_the_original_is_link_evidence() -> None:
