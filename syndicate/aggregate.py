@@ -1,8 +1,8 @@
 """Fetching every subscription into the archive: the library behind `syndicate fetch`.
 
 Downloads and parsing run in a thread pool (at most a couple of connections per host);
-storing runs in this thread, one transaction per feed, in a stable order so that the same
-inputs give the same merges.
+storing runs in this thread, one transaction (a savepoint) per feed, in a stable order so that
+the same inputs give the same merges; the feeds' transactions are committed in groups.
 """
 
 from __future__ import annotations
@@ -101,13 +101,15 @@ def fetch_all(
     archive: Archive, settings: Settings, *, jobs: int, now: datetime | None = None,
     on_feed_done: Callable[[Feed], None] | None = None,
 ) -> FetchReport:  # fmt: skip
-    """Fetch every due subscription and its entries' comment feeds; merge and store them."""
+    """Fetch every due subscription and its entries' comment feeds; merge and store them.
+
+    Each feed is stored whole or not at all; the feeds are committed in groups."""
     now = now or now_utc()
     report = FetchReport()
     sync_own_posts(archive, settings)
     fetcher = Fetcher()
     comment_feeds: list[tuple[int, str]] = []
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    with ThreadPoolExecutor(max_workers=jobs) as pool, archive.grouped_commits():
         for download in pool.map(fetcher.download, archive.due_feeds(now)):
             comment_feeds += store_download(archive, download, report, now)
             if on_feed_done:

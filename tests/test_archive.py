@@ -1,0 +1,99 @@
+"""The archive's transactions: each stored feed whole or not at all, also when commits are grouped.
+
+Real SQLite files, read back through a second connection as another process would see them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from syndicate.archive import Archive, CopyInput, Feed
+
+WHEN = datetime(2024, 3, 1, 8, tzinfo=UTC)
+
+
+def entry(guid: str, title: str | None = None) -> CopyInput:
+    return CopyInput(
+        guid=guid, url=f"https://{guid}.example/post", title=title or f"Post {guid}",
+        author=None, published=WHEN, updated=None, summary_html="", content_html=f"<p>{guid}</p>",
+    )  # fmt: skip
+
+
+def committed_guids(path: Path) -> set[str]:
+    """What another connection sees: only what was committed."""
+    with sqlite3.connect(path) as other:
+        return {guid for (guid,) in other.execute("SELECT guid FROM copies")}
+
+
+def committed_etag(path: Path, feed: Feed) -> str | None:
+    with sqlite3.connect(path) as other:
+        return other.execute("SELECT etag FROM feeds WHERE id = ?", (feed.id,)).fetchone()[0]
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Archive:
+    return Archive(tmp_path / "archive.sqlite3")
+
+
+def feeds(archive: Archive, count: int) -> list[Feed]:
+    return [archive.subscribe(f"https://site{number}.example/feed") for number in range(count)]
+
+
+def test_grouped_feeds_are_committed_together_in_groups(archive: Archive) -> None:
+    first, second, third = feeds(archive, 3)
+    with archive.grouped_commits(most=2, seconds=3600):
+        archive.store_entries(first, [entry("a")])
+        assert committed_guids(archive.path) == set()  # the group is not full yet
+        archive.store_entries(second, [entry("b")])
+        assert committed_guids(archive.path) == {"a", "b"}
+        archive.store_entries(third, [entry("c")])
+        assert committed_guids(archive.path) == {"a", "b"}
+    assert committed_guids(archive.path) == {"a", "b", "c"}
+
+
+def test_a_feed_that_fails_midway_is_rolled_back_alone(archive: Archive) -> None:
+    good, broken, later = feeds(archive, 3)
+    with archive.grouped_commits(most=10, seconds=3600):
+        archive.store_entries(good, [entry("a")], etag='"good"')
+        with pytest.raises(TypeError):  # the second entry has no title: after the first's rows
+            untitled = replace(entry("b2"), title=None)
+            archive.store_entries(broken, [entry("b1"), untitled], etag='"bad"')
+        archive.store_entries(later, [entry("c")])
+    assert committed_guids(archive.path) == {"a", "c"}
+    assert committed_etag(archive.path, good) == '"good"'
+    assert committed_etag(archive.path, broken) is None  # its validators went with its entries
+    assert archive.copy_id(broken.url, "b1") is None
+
+
+def test_an_interrupted_group_keeps_the_feeds_it_finished(archive: Archive) -> None:
+    first, second = feeds(archive, 2)
+    with pytest.raises(KeyboardInterrupt), archive.grouped_commits(most=10, seconds=3600):
+        archive.store_entries(first, [entry("a")])
+        archive.store_entries(second, [entry("b")])
+        raise KeyboardInterrupt
+    assert committed_guids(archive.path) == {"a", "b"}
+    archive.store_entries(first, [entry("a2")])  # and the archive takes transactions again
+    assert committed_guids(archive.path) == {"a", "b", "a2"}
+
+
+def test_a_group_is_committed_after_its_time_even_when_not_full(archive: Archive) -> None:
+    first, second = feeds(archive, 2)
+    with archive.grouped_commits(most=1000, seconds=0):
+        archive.store_entries(first, [entry("a")])
+        assert committed_guids(archive.path) == {"a"}
+        archive.store_entries(second, [entry("b")])
+        assert committed_guids(archive.path) == {"a", "b"}
+
+
+def test_entries_already_stored_are_updated_not_copied(archive: Archive) -> None:
+    (feed,) = feeds(archive, 1)
+    archive.store_entries(feed, [entry("a"), entry("b")])
+    stored = archive.store_entries(feed, [entry("b", title="Post b, revised"), entry("c")])
+    assert (stored.new, stored.updated) == (1, 1)
+    titles = {copy["guid"]: copy["title"] for e in archive.articles() for copy in e["copies"]}
+    assert titles == {"a": "Post a", "b": "Post b, revised", "c": "Post c"}
