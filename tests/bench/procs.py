@@ -1,5 +1,6 @@
 """Timing one whole process: wall time, the child's own peak RSS (os.wait4), and the peak memory
-of its whole process tree sampled from /proc (worker processes are not in the child's rusage).
+and CPU time of its whole process tree sampled from /proc (worker processes are not in the
+child's rusage).
 
 The tree is measured twice: as the sum of each process's RSS, which counts a page that forked
 workers share copy-on-write with their parent once per process, and as the sum of each one's PSS
@@ -24,12 +25,14 @@ from typing import IO
 SAMPLE_SECONDS = 0.05
 PSS_EVERY = 5  # samples: PSS makes the kernel walk page tables, so it is read every 0.25 s
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 @dataclass(frozen=True)
 class ProcessRun:
     seconds: float
-    cpu_seconds: float  # user + system time of the child alone
+    cpu_seconds: float  # user + system time of the child and of its workers (workers_cpu_seconds)
+    workers_cpu_seconds: float  # of the child's descendants, sampled (see TreeSampler)
     peak_rss_mb: float  # the child alone, from the kernel (ru_maxrss)
     tree_peak_rss_mb: float  # the child and its descendants together, sampled: sum of RSS
     tree_peak_pss_mb: float  # the same, sum of PSS (shared pages counted once)
@@ -60,7 +63,8 @@ def run_process(
         sampler.stop()
         return ProcessRun(
             seconds=seconds,
-            cpu_seconds=usage.ru_utime + usage.ru_stime,
+            cpu_seconds=usage.ru_utime + usage.ru_stime + sampler.descendants_cpu_seconds,
+            workers_cpu_seconds=sampler.descendants_cpu_seconds,
             peak_rss_mb=usage.ru_maxrss / 1024,
             tree_peak_rss_mb=sampler.peak_kb / 1024,
             tree_peak_pss_mb=sampler.peak_pss_kb / 1024,
@@ -96,14 +100,21 @@ def _read(handle: IO[bytes]) -> str:
 
 class TreeSampler(threading.Thread):
     """Sums RSS (and every PSS_EVERY samples, PSS) over a process and its descendants every
-    SAMPLE_SECONDS; keeps the peaks."""
+    SAMPLE_SECONDS; keeps the peaks. Also keeps each descendant's CPU time as last seen: the
+    workers come from a forkserver, which reaps them, so their time is in no rusage the harness
+    can read. What a worker spends after its last sample (at most SAMPLE_SECONDS) is missed."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.pid = pid
         self.peak_kb = 0
         self.peak_pss_kb = 0
+        self.cpu_ticks: dict[int, int] = {}  # descendant pid -> user + system clock ticks
         self._stopped = threading.Event()
+
+    @property
+    def descendants_cpu_seconds(self) -> float:
+        return sum(self.cpu_ticks.values()) / CLOCK_TICKS
 
     def run(self) -> None:
         sample = 0
@@ -112,6 +123,10 @@ class TreeSampler(threading.Thread):
             self.peak_kb = max(self.peak_kb, sum(_rss_kb(each) for each in tree))
             if sample % PSS_EVERY == 0:
                 self.peak_pss_kb = max(self.peak_pss_kb, sum(_pss_kb(each) for each in tree))
+            for descendant in tree[1:]:
+                ticks = _cpu_ticks(descendant)
+                if ticks is not None:
+                    self.cpu_ticks[descendant] = max(ticks, self.cpu_ticks.get(descendant, 0))
             sample += 1
             self._stopped.wait(SAMPLE_SECONDS)
 
@@ -146,6 +161,16 @@ def _rss_kb(pid: int) -> int:
             return int(handle.read().split()[1]) * PAGE_KB
     except (OSError, IndexError, ValueError):
         return 0
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    """utime + stime of one process, in clock ticks (proc(5): fields 14 and 15 of its stat)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()  # the name may hold spaces
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _pss_kb(pid: int) -> int:
