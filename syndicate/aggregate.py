@@ -7,12 +7,16 @@ the same inputs give the same merges; the feeds' transactions are committed in g
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html import escape
+from typing import TypeVar
 
 import requests
 
@@ -38,8 +42,14 @@ from syndicate.parse import (
     parse_feed,
 )
 from syndicate.sources import load_posts
+from syndicate.workers import has_worker_server, worker_pool
 
 GONE = 410
+# Due feeds from which a fetch parses in worker processes (parse_workers); fewer are parsed in
+# the download threads, as starting the workers would cost more than it saves.
+PARSE_IN_WORKERS_FROM = 16
+PARSER_MODULES = ("syndicate.parse",)
+T = TypeVar("T")
 # Comments keep coming after a post's feed has moved on: the comment feeds of copies this
 # recent are polled on every fetch, not only when their entry changes.
 CONVERSATION_WINDOW = timedelta(days=14)
@@ -68,11 +78,22 @@ class Download:
 
 
 class Fetcher:
-    """HTTP for worker threads: one requests session per thread, a shared per-host limit."""
+    """HTTP for worker threads: one requests session per thread, a shared per-host limit;
+    parsing in worker processes when there are some (`parse_workers`), else in the thread."""
 
-    def __init__(self, per_host: int = 2) -> None:
+    def __init__(self, per_host: int = 2, parsers: Executor | None = None) -> None:
         self.limiter = HostLimiter(per_host)
         self.local = threading.local()
+        self.parsers = parsers
+
+    def parse(self, parser: Callable[[bytes, str], T], content: bytes, url: str) -> T:
+        if self.parsers is None:
+            return parser(content, url)
+        try:
+            return self.parsers.submit(parser, content, url).result()
+        except BrokenProcessPool:
+            message = "the worker process parsing it stopped (a crash, or out of memory)"
+            raise FeedError(url, message) from None
 
     def session(self) -> requests.Session:
         if not hasattr(self.local, "session"):
@@ -89,7 +110,9 @@ class Fetcher:
         try:
             result = self.get(feed.url, etag=feed.etag, last_modified=feed.last_modified)
             body_url = result.final_url or result.url  # where relative links resolve
-            parsed = parse_feed(result.content, body_url) if result.content is not None else None
+            parsed = None
+            if result.content is not None:
+                parsed = self.parse(parse_feed, result.content, body_url)
         except FeedError as error:
             return Download(feed, error=error)
         if result.status == 200 and parsed is None:
@@ -107,10 +130,15 @@ def fetch_all(
     now = now or now_utc()
     report = FetchReport()
     sync_own_posts(archive, settings)
-    fetcher = Fetcher()
+    due = archive.due_feeds(now)
     comment_feeds: list[tuple[int, str]] = []
-    with ThreadPoolExecutor(max_workers=jobs) as pool, archive.grouped_commits():
-        for download in pool.map(fetcher.download, archive.due_feeds(now)):
+    with (
+        parse_workers(len(due), jobs) as parsers,
+        ThreadPoolExecutor(max_workers=jobs) as pool,
+        archive.grouped_commits(),
+    ):
+        fetcher = Fetcher(parsers=parsers)
+        for download in pool.map(fetcher.download, due):
             comment_feeds += store_download(archive, download, report, now)
             if on_feed_done:
                 on_feed_done(download.feed)
@@ -126,6 +154,20 @@ def fetch_all(
                 copy_id, (_comment_input(c) for c in comments)
             )
     return report
+
+
+@contextmanager
+def parse_workers(feeds: int, jobs: int) -> Iterator[Executor | None]:
+    """Worker processes that parse what the download threads bring, when there are enough
+    feeds to repay starting them (and a second core): parsing is most of a fetch's CPU, and
+    in the download threads it held the GIL that storing waits for. At most `jobs` of them,
+    as there are at most `jobs` downloads to parse at once."""
+    workers = min(jobs, os.cpu_count() or 1)
+    if feeds < PARSE_IN_WORKERS_FROM or (os.cpu_count() or 1) < 2 or not has_worker_server():
+        yield None
+        return
+    with worker_pool(workers, preload=PARSER_MODULES) as pool:
+        yield pool
 
 
 def store_download(
@@ -184,7 +226,7 @@ def _download_comments(
         result = fetcher.get(url)
         if result.content is None:
             return ()
-        return parse_comments(result.content, result.final_url or result.url)
+        return fetcher.parse(parse_comments, result.content, result.final_url or result.url)
     except FeedError as error:
         report.errors.append(f"comments {error}")
         return ()

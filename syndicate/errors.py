@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 class SyndicateError(Exception):
@@ -49,6 +50,14 @@ class FeedError(SyndicateError):
 
     def __str__(self) -> str:
         return f"{self.url}: {self.message}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled whole (feeds are parsed in worker processes, which send their errors back)."""
+        return (_feed_error, (self.url, self.message, self.status))
+
+
+def _feed_error(url: str, message: str, status: int | None) -> FeedError:
+    return FeedError(url, message, status=status)
 
 
 class ArchiveError(SyndicateError):

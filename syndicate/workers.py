@@ -12,12 +12,15 @@ an edit) does without it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
-PRELOADED = ["syndicate.site"]  # every renderer and importer: a worker starts with them
+# What a worker starts with: every renderer and importer. The server preloads them once, for
+# the first pool a process makes: a pool of another kind imports what else it needs.
+PRELOADED = ("syndicate.site",)
 
 
 def has_worker_server() -> bool:
@@ -27,7 +30,9 @@ def has_worker_server() -> bool:
     return "forkserver" in multiprocessing.get_all_start_methods()
 
 
-def worker_pool(workers: int, **options: Any) -> ProcessPoolExecutor:
+def worker_pool(
+    workers: int, *, preload: Sequence[str] = PRELOADED, **options: Any
+) -> ProcessPoolExecutor:
     """A pool of `workers` processes from the forkserver, where there is one (else the
     platform's default way of starting them); `options` as ProcessPoolExecutor takes them."""
     import multiprocessing
@@ -36,5 +41,5 @@ def worker_pool(workers: int, **options: Any) -> ProcessPoolExecutor:
     context = None
     if has_worker_server():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOADED)
+        context.set_forkserver_preload(list(preload))
     return ProcessPoolExecutor(workers, mp_context=context, **options)

@@ -16,7 +16,9 @@ import pytest
 from click.testing import CliRunner, Result
 from lxml import etree
 
+from syndicate import aggregate
 from syndicate.cli import cli
+from syndicate.workers import worker_pool
 from tests.conftest import FeedServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -426,3 +428,38 @@ def test_recent_conversations_are_polled_even_when_their_feed_is_unchanged(site:
     assert "1 not modified" in result.stdout or "not modified" in result.stdout
     entry = site.entry_with("fresh.example")
     assert {c["author"] for c in entry["comments"]} == {"Ann", "Bo"}
+
+
+def test_parsing_in_worker_processes_archives_what_parsing_in_threads_does(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fetch of many feeds parses them in worker processes: the same archive, comments and
+    merges included, and a broken feed's error comes back across the process boundary."""
+    server = site.server
+    server.serve("broken/feed", fixture("other-author.rss", server))
+    twin_folder = tmp_path / "twin"
+    twin_folder.mkdir()
+    twin = Site(twin_folder, server)
+    for path in ("wordpress/feed/", "substack/feed", "medium/feed/@janedoe", "sam/rss.xml"):
+        twin.ok("subscribe", server.url(path))
+    for each in (site, twin):
+        each.ok("subscribe", server.url("broken/feed"))
+    server.serve("broken/feed", "<rss><channel><title>cut off", Content_Type="application/rss+xml")
+
+    pools: list[int] = []
+
+    def counted_pool(workers: int, **options: Any) -> Any:
+        pools.append(workers)
+        return worker_pool(workers, **options)
+
+    in_threads = twin.run("fetch")
+    assert not pools
+    monkeypatch.setattr(aggregate, "PARSE_IN_WORKERS_FROM", 1)
+    monkeypatch.setattr(aggregate, "worker_pool", counted_pool)
+    in_workers = site.run("fetch", "--jobs", "2")
+    assert pools == [2]
+    assert in_workers.exit_code == in_threads.exit_code == 1
+    assert server.url("broken/feed") + ": " in in_workers.stderr
+    assert in_workers.stdout == in_threads.stdout
+    assert site.archive() == twin.archive()
+    assert len(site.entry_with("blog.example.org")["comments"]) >= 2
