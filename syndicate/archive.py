@@ -124,6 +124,16 @@ COMMIT_GROUP_SIZE = 100
 COMMIT_GROUP_SECONDS = 2.0
 MAX_VARIABLES = 500  # bound parameters per statement, well under SQLite's lowest limit (999)
 OWN_POSTS_FEED = "urn:syndicate:own-posts"  # the feed our own posts are copies of
+# What a fetched entry sets in its copy, in the order of `Archive._upsert_copy`'s values.
+COPY_VALUES = (
+    "url", "norm_url", "title", "title_key", "author", "published", "updated", "summary_html",
+    "content_html", "comments_feed_url", "source_digest",
+)  # fmt: skip
+UPDATE_COPY = f"UPDATE copies SET {', '.join(f'{c} = ?' for c in COPY_VALUES)} WHERE id = ?"
+INSERT_COPY = (
+    f"INSERT INTO copies (feed_url, guid, article_id, is_own, {', '.join(COPY_VALUES)})"
+    f" VALUES ({', '.join('?' * (4 + len(COPY_VALUES)))})"
+)
 # What listing the archive needs of a copy (not its text, which can be large).
 COPY_COLUMNS = (
     "id, feed_url, guid, article_id, url, norm_url, title, published, merge_rule,"
@@ -489,36 +499,22 @@ class Archive:
     ) -> tuple[int, CopyFacts | None]:  # fmt: skip
         """Insert or update (given its id) one copy; a new one comes back with its facts, so
         that placing it reads nothing back (a fetch of 1,000 feeds stores 20,000 copies)."""
-        values = {
-            "url": entry.url,
-            "norm_url": normalize_url(entry.url),
-            "title": entry.title,
-            "title_key": title_key(entry.title),
-            "author": entry.author,
-            "published": iso(entry.published),
-            "updated": iso(entry.updated),
-            "summary_html": entry.summary_html,
-            "content_html": entry.content_html,
-            "comments_feed_url": entry.comments_feed_url,
-            "source_digest": entry.source_digest,
-        }
+        norm_url, key = normalize_url(entry.url), title_key(entry.title)
+        values = (
+            entry.url, norm_url, entry.title, key, entry.author, iso(entry.published),
+            iso(entry.updated), entry.summary_html, entry.content_html, entry.comments_feed_url,
+            entry.source_digest,
+        )  # fmt: skip
         if copy_id is not None:
-            assignments = ", ".join(f"{column} = :{column}" for column in values)
-            db.execute(f"UPDATE copies SET {assignments} WHERE id = :id", {**values, "id": copy_id})
+            db.execute(UPDATE_COPY, (*values, copy_id))
             is_new = False
             db.execute("DELETE FROM origins WHERE copy_id = ?", (copy_id,))
         else:
             article_id = db.execute("INSERT INTO articles DEFAULT VALUES").lastrowid
-            columns = ", ".join(values)
-            placeholders = ", ".join(f":{column}" for column in values)
-            copy_id = db.execute(
-                f"""INSERT INTO copies (feed_url, guid, article_id, is_own, {columns})
-                    VALUES (:feed_url, :guid, :article_id, :is_own, {placeholders})""",
-                {**values, "feed_url": feed_url, "guid": entry.guid, "article_id": article_id,
-                 "is_own": int(is_own)},
-            ).lastrowid  # fmt: skip
+            row = (feed_url, entry.guid, article_id, int(is_own), *values)
+            copy_id = db.execute(INSERT_COPY, row).lastrowid
             is_new = True
-        origins = named_origins(entry, values["norm_url"])
+        origins = named_origins(entry, norm_url)
         if origins:
             db.executemany(
                 "INSERT INTO origins (copy_id, norm_url, kind) VALUES (?, ?, ?)",
@@ -526,12 +522,13 @@ class Archive:
             )
         if not is_new:
             return copy_id, None
+        assert copy_id is not None
         return copy_id, CopyFacts(
-            norm_url=values["norm_url"],
+            norm_url=norm_url,
             norm_origins=frozenset(u for u, kind in origins.items() if kind == "article"),
             norm_sources=frozenset(u for u, kind in origins.items() if kind == "source"),
-            title_key=values["title_key"],
-            published=from_iso(values["published"]),  # as _facts reads it back
+            title_key=key,
+            published=entry.published and entry.published.astimezone(UTC),  # as _facts reads it
             html=entry.content_html or entry.summary_html,
         )
 

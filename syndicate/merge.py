@@ -43,8 +43,35 @@ def normalize_url(url: str | None) -> str | None:
     default port, fragment, tracking parameters, trailing slash or index file; sorted query."""
     if not url:
         return None
+    url = url.strip()
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain is None:
+        return _normalize_any_url(url)
+    # Most URLs in feeds: the same steps as below without urllib's general parsing, which
+    # was a fifth of the time that storing a fetched entry took.
+    host = plain["host"].lower().removeprefix("www.")
+    if not host:
+        return None
+    return "https://" + host + _plain_path(plain["path"] or "/")
+
+
+# http(s), a host name of letters, digits, dots and hyphens, and a path of characters that
+# urlsplit passes through as they are: no port, user, query, fragment, space or control.
+_PLAIN_URL = re.compile(
+    r"(?i:https?)://(?P<host>[A-Za-z0-9.-]+)(?P<path>/[\w\-.~!$&'()*+,;=:@%/]*)?", re.ASCII
+)
+
+
+def _plain_path(path: str) -> str:
+    for index_file in INDEX_FILES:
+        if path.endswith("/" + index_file):
+            path = path[: -len(index_file)]
+    return path.rstrip("/")
+
+
+def _normalize_any_url(url: str) -> str | None:
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
         port = parts.port
     except ValueError:
         return None
@@ -53,11 +80,7 @@ def normalize_url(url: str | None) -> str | None:
     if scheme not in ("http", "https") or not host:
         return None
     netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
-    path = parts.path or "/"
-    for index_file in INDEX_FILES:
-        if path.endswith("/" + index_file):
-            path = path[: -len(index_file)]
-    path = path.rstrip("/")
+    path = _plain_path(parts.path or "/")
     query = parts.query and urlencode(
         sorted((k, v) for k, v in parse_qsl(parts.query) if not _is_tracking(k))
     )

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from syndicate.merge import CopyFacts, normalize_url, same_article, shingle_sequence, title_key
+from syndicate.merge import (
+    CopyFacts,
+    _normalize_any_url,
+    normalize_url,
+    same_article,
+    shingle_sequence,
+    title_key,
+)
 
 ORIGINAL = (Path(__file__).parent / "fixtures" / "article_paragraphs.txt").read_text().split("\n\n")
 WHEN = datetime(2024, 3, 1, 8, tzinfo=UTC)
@@ -46,6 +53,26 @@ FULL = " ".join(ORIGINAL)
 )
 def test_urls_that_name_one_resource_normalise_alike(a: str, b: str) -> None:
     assert normalize_url(a) == normalize_url(b)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.com", "http://Example.COM/", "HTTPS://WWW.example.com/a/b/",
+        "https://www./x", "https://example.com//a//", "https://example.com/a/index.php",
+        "https://example.com/index.html", "https://ex-ample.co.uk/p/2024/03/01/why-feeds_still~matter",
+        "https://example.com/a%20b/(c)!$&'*+,;=:@", "https://example.com./x",
+        "https://example.com:443/x", "http://example.com:80/x", "https://example.com:8443/x",
+        "https://user@example.com/x", "https://example.com/x?b=2&a=1#top", "https://example.com/#f",
+        "  https://example.com/padded/  ", "https://exa\tmple.com/x", "https://example.com/a b",
+        "https://bücher.example/straße", "https://example.com/straße", "https:///nohost",
+        "ftp://example.com/x", "https://[::1]/x", "https://example.com:99999/x", "mailto:a@b.c",
+        "https://-/x", "https://example.com/x/../y",
+    ],
+)  # fmt: skip
+def test_plain_urls_normalise_as_urllib_parses_them(url: str) -> None:
+    """Plain URLs skip urllib's parsing: the result must be what parsing would give."""
+    assert normalize_url(url) == _normalize_any_url(url.strip())
 
 
 def test_different_resources_stay_different() -> None:
