@@ -124,16 +124,17 @@ COMMIT_GROUP_SIZE = 100
 COMMIT_GROUP_SECONDS = 2.0
 MAX_VARIABLES = 500  # bound parameters per statement, well under SQLite's lowest limit (999)
 OWN_POSTS_FEED = "urn:syndicate:own-posts"  # the feed our own posts are copies of
-# What a fetched entry sets in its copy, in the order of `Archive._upsert_copy`'s values.
+# What a fetched entry sets in its copy, in the order of `NewCopy.values`.
 COPY_VALUES = (
     "url", "norm_url", "title", "title_key", "author", "published", "updated", "summary_html",
     "content_html", "comments_feed_url", "source_digest",
 )  # fmt: skip
 UPDATE_COPY = f"UPDATE copies SET {', '.join(f'{c} = ?' for c in COPY_VALUES)} WHERE id = ?"
 INSERT_COPY = (
-    f"INSERT INTO copies (feed_url, guid, article_id, is_own, {', '.join(COPY_VALUES)})"
-    f" VALUES ({', '.join('?' * (4 + len(COPY_VALUES)))})"
+    "INSERT INTO copies (feed_url, guid, article_id, is_own, merge_rule, merge_evidence,"
+    f" {', '.join(COPY_VALUES)}) VALUES ({', '.join('?' * (6 + len(COPY_VALUES)))})"
 )
+NEW_ARTICLE = "INSERT INTO articles DEFAULT VALUES"
 # What listing the archive needs of a copy (not its text, which can be large).
 COPY_COLUMNS = (
     "id, feed_url, guid, article_id, url, norm_url, title, published, merge_rule,"
@@ -210,6 +211,43 @@ class StoreResult:
     updated: int
     merged: int
     comment_feeds: list[tuple[int, str]]  # (copy id, comment feed URL) of the entries stored
+
+
+@dataclass(frozen=True)
+class NewCopy:
+    """An entry as its copy is written (`values`, in COPY_VALUES order) and merged (`facts`)."""
+
+    guid: str
+    values: tuple[object, ...]
+    origins: dict[str, str]  # see named_origins
+    facts: CopyFacts
+
+    @classmethod
+    def of(cls, entry: CopyInput) -> NewCopy:
+        norm_url, key = normalize_url(entry.url), title_key(entry.title)
+        origins = named_origins(entry, norm_url)
+        values = (
+            entry.url, norm_url, entry.title, key, entry.author, iso(entry.published),
+            iso(entry.updated), entry.summary_html, entry.content_html, entry.comments_feed_url,
+            entry.source_digest,
+        )  # fmt: skip
+        facts = CopyFacts(
+            norm_url=norm_url,
+            norm_origins=frozenset(u for u, kind in origins.items() if kind == "article"),
+            norm_sources=frozenset(u for u, kind in origins.items() if kind == "source"),
+            title_key=key,
+            published=entry.published and entry.published.astimezone(UTC),  # as _facts reads it
+            html=entry.content_html or entry.summary_html,
+        )
+        return cls(entry.guid, values, origins, facts)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a new copy goes: the article that the evidence says it is a copy of."""
+
+    article_id: int
+    evidence: Evidence
 
 
 def now_utc() -> datetime:
@@ -467,14 +505,16 @@ class Archive:
             unique = unique_by_guid(entries)
             stored = self._copy_ids(db, target_url, [entry.guid for entry in unique])
             for entry in unique:
-                copy_id, facts = self._upsert_copy(
-                    db, target_url, entry, stored.get(entry.guid), is_own=feed.kind == "own"
-                )
-                if facts is not None:  # a new copy
-                    new += 1
-                    merged += self._place_new_copy(db, copy_id, facts, target_url)
-                else:
+                copy = NewCopy.of(entry)
+                copy_id = stored.get(entry.guid)
+                if copy_id is not None:
+                    self._update_copy(db, copy_id, copy)
                     updated += 1
+                else:
+                    place = self._place_new_copy(db, copy.facts, target_url)
+                    copy_id = self._insert_copy(db, target_url, copy, place, feed.kind == "own")
+                    new += 1
+                    merged += place is not None
                 if entry.comments_feed_url:
                     comment_feeds.append((copy_id, entry.comments_feed_url))
         return StoreResult(new=new, updated=updated, merged=merged, comment_feeds=comment_feeds)
@@ -493,59 +533,51 @@ class Archive:
             found.update((guid, copy_id) for guid, copy_id in rows)
         return found
 
-    def _upsert_copy(
-        self, db: sqlite3.Connection, feed_url: str, entry: CopyInput, copy_id: int | None,
-        *, is_own: bool,
-    ) -> tuple[int, CopyFacts | None]:  # fmt: skip
-        """Insert or update (given its id) one copy; a new one comes back with its facts, so
-        that placing it reads nothing back (a fetch of 1,000 feeds stores 20,000 copies)."""
-        norm_url, key = normalize_url(entry.url), title_key(entry.title)
-        values = (
-            entry.url, norm_url, entry.title, key, entry.author, iso(entry.published),
-            iso(entry.updated), entry.summary_html, entry.content_html, entry.comments_feed_url,
-            entry.source_digest,
-        )  # fmt: skip
-        if copy_id is not None:
-            db.execute(UPDATE_COPY, (*values, copy_id))
-            is_new = False
-            db.execute("DELETE FROM origins WHERE copy_id = ?", (copy_id,))
+    def _update_copy(self, db: sqlite3.Connection, copy_id: int, copy: NewCopy) -> None:
+        """A stored entry's new version: its values and origins (where it stands is kept)."""
+        db.execute(UPDATE_COPY, (*copy.values, copy_id))
+        db.execute("DELETE FROM origins WHERE copy_id = ?", (copy_id,))
+        self._insert_origins(db, copy_id, copy)
+
+    def _insert_copy(
+        self, db: sqlite3.Connection, feed_url: str, copy: NewCopy, place: Placement | None,
+        is_own: bool,
+    ) -> int:  # fmt: skip
+        """Write a new copy once, into the article it was placed in or a new one of its own."""
+        if place is None:
+            article_id, rule, detail = db.execute(NEW_ARTICLE).lastrowid, None, None
         else:
-            article_id = db.execute("INSERT INTO articles DEFAULT VALUES").lastrowid
-            row = (feed_url, entry.guid, article_id, int(is_own), *values)
-            copy_id = db.execute(INSERT_COPY, row).lastrowid
-            is_new = True
-        origins = named_origins(entry, norm_url)
-        if origins:
+            article_id, rule, detail = place.article_id, place.evidence.rule, place.evidence.detail
+        row = (feed_url, copy.guid, article_id, int(is_own), rule, detail, *copy.values)
+        copy_id = db.execute(INSERT_COPY, row).lastrowid
+        assert copy_id is not None
+        self._insert_origins(db, copy_id, copy)
+        return copy_id
+
+    @staticmethod
+    def _insert_origins(db: sqlite3.Connection, copy_id: int, copy: NewCopy) -> None:
+        if copy.origins:
             db.executemany(
                 "INSERT INTO origins (copy_id, norm_url, kind) VALUES (?, ?, ?)",
-                [(copy_id, url, kind) for url, kind in sorted(origins.items())],
+                [(copy_id, url, kind) for url, kind in sorted(copy.origins.items())],
             )
-        if not is_new:
-            return copy_id, None
-        assert copy_id is not None
-        return copy_id, CopyFacts(
-            norm_url=norm_url,
-            norm_origins=frozenset(u for u, kind in origins.items() if kind == "article"),
-            norm_sources=frozenset(u for u, kind in origins.items() if kind == "source"),
-            title_key=key,
-            published=entry.published and entry.published.astimezone(UTC),  # as _facts reads it
-            html=entry.content_html or entry.summary_html,
-        )
 
     def _place_new_copy(
-        self, db: sqlite3.Connection, copy_id: int, facts: CopyFacts, feed_url: str
-    ) -> int:
-        """Join the first candidate article the evidence points at; 1 when merged, else 0."""
-        for candidate_id in self._candidates(db, copy_id, facts, feed_url):
+        self, db: sqlite3.Connection, facts: CopyFacts, feed_url: str
+    ) -> Placement | None:
+        """The article of the first candidate that the evidence says the copy is a copy of;
+        None when it is an article of its own. Decided before the copy is written, so that a
+        copy is written once, already in its article."""
+        for candidate_id in self._candidates(db, facts, feed_url):
             evidence = same_article(facts, self._facts(db, candidate_id))
             if evidence:
-                self._join(db, copy_id, candidate_id, evidence)
-                return 1
-        return 0
+                (article_id,) = db.execute(
+                    "SELECT article_id FROM copies WHERE id = ?", (candidate_id,)
+                ).fetchone()
+                return Placement(article_id, evidence)
+        return None
 
-    def _candidates(
-        self, db: sqlite3.Connection, copy_id: int, facts: CopyFacts, feed_url: str
-    ) -> list[int]:
+    def _candidates(self, db: sqlite3.Connection, facts: CopyFacts, feed_url: str) -> list[int]:
         """Copies an index says may be the same article: by URL, origin, or title key."""
         urls = sorted({u for u in (facts.norm_url, *facts.norm_origins, *facts.norm_sources) if u})
         queries: list[str] = []
@@ -566,8 +598,7 @@ class Archive:
             parameters += [facts.title_key, *window, feed_url]
         if not queries:
             return []
-        found = {row[0] for row in db.execute(" UNION ".join(queries), parameters)}
-        return sorted(found - {copy_id})
+        return sorted({row[0] for row in db.execute(" UNION ".join(queries), parameters)})
 
     def _facts(self, db: sqlite3.Connection, copy_id: int) -> CopyFacts:
         row = db.execute(
@@ -587,19 +618,6 @@ class Archive:
             published=from_iso(row["published"]),
             html=row["content_html"] or row["summary_html"],
         )
-
-    def _join(
-        self, db: sqlite3.Connection, copy_id: int, other_id: int, evidence: Evidence
-    ) -> None:
-        target = db.execute("SELECT article_id FROM copies WHERE id = ?", (other_id,)).fetchone()[0]
-        source = db.execute("SELECT article_id FROM copies WHERE id = ?", (copy_id,)).fetchone()[0]
-        if source == target:
-            return
-        db.execute(
-            "UPDATE copies SET article_id = ?, merge_rule = ?, merge_evidence = ? WHERE id = ?",
-            (target, evidence.rule, evidence.detail, copy_id),
-        )
-        self._move_article(db, source, target)
 
     @staticmethod
     def _move_article(db: sqlite3.Connection, source: int, target: int) -> None:
