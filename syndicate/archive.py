@@ -13,7 +13,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -240,6 +240,35 @@ class NewCopy:
             html=entry.content_html or entry.summary_html,
         )
         return cls(entry.guid, values, origins, facts)
+
+
+@dataclass
+class Candidates:
+    """Copies that a feed's new copies may be copies of (see `Archive._merge_candidates`)."""
+
+    by_url: dict[str, set[int]] = field(default_factory=dict)  # its URL or an origin it names
+    by_title: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # (published, id)
+
+    def of(self, facts: CopyFacts) -> list[int]:
+        """The candidates of one copy, oldest first: those sharing a URL with it, and those
+        of its title key within DATE_WINDOW of its date (ISO dates compare as text)."""
+        found: set[int] = set()
+        for url in facts.urls:
+            found |= self.by_url.get(url, set())
+        if facts.title_key and facts.published:
+            earliest, latest = (iso(facts.published + d) or "" for d in (-DATE_WINDOW, DATE_WINDOW))
+            found.update(
+                copy_id
+                for published, copy_id in self.by_title.get(facts.title_key, ())
+                if earliest <= published <= latest
+            )
+        return sorted(found)
+
+    def add(self, copy_id: int, facts: CopyFacts) -> None:
+        """A copy just written is a candidate for the feed's later entries by URL (by title
+        only copies of other feeds are)."""
+        for url in facts.urls:
+            self.by_url.setdefault(url, set()).add(copy_id)
 
 
 @dataclass(frozen=True)
@@ -496,27 +525,30 @@ class Archive:
         """Store one fetched feed in one transaction: its validators, its entries, the merges."""
         fetched = fetched or now_utc()
         target_url = url or feed.url
-        new = updated = merged = 0
-        comment_feeds: list[tuple[int, str]] = []
+        merged = 0
         with self.transaction() as db:
             self._update_feed_fetch(
                 db, feed, target_url, status, etag, last_modified, title, site_url, fetched
             )
             unique = unique_by_guid(entries)
             stored = self._copy_ids(db, target_url, [entry.guid for entry in unique])
-            for entry in unique:
-                copy = NewCopy.of(entry)
-                copy_id = stored.get(entry.guid)
-                if copy_id is not None:
-                    self._update_copy(db, copy_id, copy)
-                    updated += 1
-                else:
-                    place = self._place_new_copy(db, copy.facts, target_url)
-                    copy_id = self._insert_copy(db, target_url, copy, place, feed.kind == "own")
-                    new += 1
-                    merged += place is not None
-                if entry.comments_feed_url:
-                    comment_feeds.append((copy_id, entry.comments_feed_url))
+            copies = {entry.guid: NewCopy.of(entry) for entry in unique}
+            for guid, copy_id in stored.items():  # first: the new copies' candidates see them
+                self._update_copy(db, copy_id, copies[guid])
+            new_copies = [copy for guid, copy in copies.items() if guid not in stored]
+            candidates = self._merge_candidates(db, new_copies, target_url)
+            for copy in new_copies:
+                place = self._place_new_copy(db, copy.facts, candidates)
+                copy_id = self._insert_copy(db, target_url, copy, place, feed.kind == "own")
+                candidates.add(copy_id, copy.facts)  # a later entry may be a copy of this one
+                stored[copy.guid] = copy_id
+                merged += place is not None
+            new, updated = len(new_copies), len(unique) - len(new_copies)
+            comment_feeds = [
+                (stored[entry.guid], entry.comments_feed_url)
+                for entry in unique
+                if entry.comments_feed_url
+            ]
         return StoreResult(new=new, updated=updated, merged=merged, comment_feeds=comment_feeds)
 
     @staticmethod
@@ -563,12 +595,12 @@ class Archive:
             )
 
     def _place_new_copy(
-        self, db: sqlite3.Connection, facts: CopyFacts, feed_url: str
+        self, db: sqlite3.Connection, facts: CopyFacts, candidates: Candidates
     ) -> Placement | None:
         """The article of the first candidate that the evidence says the copy is a copy of;
         None when it is an article of its own. Decided before the copy is written, so that a
         copy is written once, already in its article."""
-        for candidate_id in self._candidates(db, facts, feed_url):
+        for candidate_id in candidates.of(facts):
             evidence = same_article(facts, self._facts(db, candidate_id))
             if evidence:
                 (article_id,) = db.execute(
@@ -577,28 +609,35 @@ class Archive:
                 return Placement(article_id, evidence)
         return None
 
-    def _candidates(self, db: sqlite3.Connection, facts: CopyFacts, feed_url: str) -> list[int]:
-        """Copies an index says may be the same article: by URL, origin, or title key."""
-        urls = sorted({u for u in (facts.norm_url, *facts.norm_origins, *facts.norm_sources) if u})
-        queries: list[str] = []
-        parameters: list[object] = []
-        if urls:
-            marks = ", ".join("?" * len(urls))
-            queries += [
-                f"SELECT id FROM copies WHERE norm_url IN ({marks})",
-                f"SELECT copy_id FROM origins WHERE norm_url IN ({marks})",
-            ]
-            parameters += [*urls, *urls]
-        if facts.title_key and facts.published:
-            queries.append(
-                "SELECT id FROM copies WHERE title_key = ? AND published BETWEEN ? AND ?"
-                " AND feed_url != ?"
+    def _merge_candidates(
+        self, db: sqlite3.Connection, copies: Sequence[NewCopy], feed_url: str
+    ) -> Candidates:
+        """What the indexes hold that a feed's new copies may be copies of, read at once for
+        the whole feed: copies by URL or by an origin they name, and, of other feeds, copies
+        by title key (`Candidates.of` keeps those of a copy's date)."""
+        candidates = Candidates()
+        urls = sorted({url for copy in copies for url in copy.facts.urls})
+        for chunk in _chunks(urls, MAX_VARIABLES // 2):
+            marks = ", ".join("?" * len(chunk))
+            rows = db.execute(
+                f"SELECT norm_url, id FROM copies WHERE norm_url IN ({marks}) UNION ALL"
+                f" SELECT norm_url, copy_id FROM origins WHERE norm_url IN ({marks})",
+                (*chunk, *chunk),
             )
-            window = (iso(facts.published - DATE_WINDOW), iso(facts.published + DATE_WINDOW))
-            parameters += [facts.title_key, *window, feed_url]
-        if not queries:
-            return []
-        return sorted({row[0] for row in db.execute(" UNION ".join(queries), parameters)})
+            for url, copy_id in rows:
+                candidates.by_url.setdefault(url, set()).add(copy_id)
+        keys = sorted(
+            {c.facts.title_key for c in copies if c.facts.title_key and c.facts.published}
+        )
+        for chunk in _chunks(keys, MAX_VARIABLES - 1):
+            rows = db.execute(
+                "SELECT title_key, published, id FROM copies WHERE title_key IN"
+                f" ({', '.join('?' * len(chunk))}) AND published IS NOT NULL AND feed_url != ?",
+                (*chunk, feed_url),
+            )
+            for key, published, copy_id in rows:
+                candidates.by_title.setdefault(key, []).append((published, copy_id))
+        return candidates
 
     def _facts(self, db: sqlite3.Connection, copy_id: int) -> CopyFacts:
         row = db.execute(
@@ -786,6 +825,11 @@ class Archive:
             "SELECT summary_html, content_html FROM copies WHERE id = ?", (copy_id,)
         ).fetchone()
         return (row[0], row[1]) if row else ("", "")
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def unique_by_guid(entries: Sequence[CopyInput]) -> list[CopyInput]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -97,3 +97,41 @@ def test_entries_already_stored_are_updated_not_copied(archive: Archive) -> None
     assert (stored.new, stored.updated) == (1, 1)
     titles = {copy["guid"]: copy["title"] for e in archive.articles() for copy in e["copies"]}
     assert titles == {"a": "Post a", "b": "Post b, revised", "c": "Post c"}
+
+
+TEXT = (
+    "<p>Feeds let readers follow a site without an account, an algorithm or an inbox between"
+    " them and the writer, and every reader chooses the program that shows them; that is why"
+    " a small site should still publish one, and publish it with the full text of each post.</p>"
+)
+
+
+def article_of(archive: Archive, feed_url: str, guid: str) -> tuple[int, str | None]:
+    row = archive.db.execute(
+        "SELECT article_id, merge_rule FROM copies WHERE feed_url = ? AND guid = ?",
+        (feed_url, guid),
+    ).fetchone()
+    return row[0], row[1]
+
+
+def test_an_entry_naming_an_earlier_entry_of_its_own_feed_joins_it(archive: Archive) -> None:
+    (feed,) = feeds(archive, 1)
+    original = entry("a")
+    repost = replace(entry("b"), origin_urls=(str(original.url),))
+    assert archive.store_entries(feed, [original, repost]).merged == 1
+    assert article_of(archive, feed.url, "b") == (article_of(archive, feed.url, "a")[0], "link")
+
+
+@pytest.mark.parametrize(("apart", "merged"), [(timedelta(days=3), True),
+                                               (timedelta(days=3, seconds=1), False)])  # fmt: skip
+def test_same_title_and_text_merge_within_the_date_window(
+    archive: Archive, apart: timedelta, merged: bool
+) -> None:
+    first, second = feeds(archive, 2)
+    text = {"content_html": TEXT, "title": "Why Feeds Still Matter"}
+    archive.store_entries(first, [replace(entry("a"), **text)])
+    later = replace(entry("b"), published=WHEN + apart, **text)
+    assert archive.store_entries(second, [later]).merged == int(merged)
+    same = article_of(archive, first.url, "a")[0] == article_of(archive, second.url, "b")[0]
+    assert same is merged
+    assert archive.store_entries(second, [later]).merged == 0  # stored again: an update

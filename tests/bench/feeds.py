@@ -29,6 +29,10 @@ from .procs import ProcessRun, checked, run_process
 JOBS = (1, 8)
 SERVER_LIFETIME = 3600.0  # seconds: the server stops by itself even if the harness is stuck
 CONTENT_TYPES = {".rss": "application/rss+xml", ".atom": "application/atom+xml"}
+STORE = ("store_entries",)  # storing one feed, its merges included
+# The merge decisions within it: finding what a feed's new copies may be copies of, and
+# weighing the evidence for each.
+MERGE_DECISIONS = ("_merge_candidates", "_place_new_copy")
 _FETCH_LINE = re.compile(r"(\d+) new.*?(\d+) merged")
 
 
@@ -40,7 +44,7 @@ class FetchSummary:
     peak_rss_mb: float
     samples: list[float]
     store_seconds: float | None  # wall time in Archive.store_entries: storing and merging
-    merge_seconds: float | None  # wall time in the merge decisions (Archive._place_new_copy)
+    merge_seconds: float | None  # wall time in the merge decisions (MERGE_DECISIONS)
     store_cpu_seconds: float | None  # the storing thread's CPU time in store_entries
     merge_cpu_seconds: float | None
     new_entries: int | None
@@ -227,9 +231,10 @@ def fetch_runs(
 
 
 def summarize_fetch(jobs: int, runs: list[tuple[ProcessRun, dict[str, Any]]]) -> FetchSummary:
-    def probe_median(method: str, clock: str = "seconds") -> float | None:
-        values = [probe.get(clock, {}).get(method) for _, probe in runs]
-        present = [value for value in values if value is not None]
+    def probe_median(methods: tuple[str, ...], clock: str = "seconds") -> float | None:
+        """The median over runs of the time the methods took together (those it has)."""
+        times = [probe.get(clock, {}) for _, probe in runs]
+        present = [sum(t[m] for m in methods if m in t) for t in times if set(methods) & set(t)]
         return statistics.median(present) if present else None
 
     last_output = runs[-1][0].stdout.strip()
@@ -240,10 +245,10 @@ def summarize_fetch(jobs: int, runs: list[tuple[ProcessRun, dict[str, Any]]]) ->
         cpu_seconds=statistics.median(run.cpu_seconds for run, _ in runs),
         peak_rss_mb=statistics.median(run.peak_mb for run, _ in runs),
         samples=[round(run.seconds, 4) for run, _ in runs],
-        store_seconds=probe_median("store_entries"),
-        merge_seconds=probe_median("_place_new_copy"),
-        store_cpu_seconds=probe_median("store_entries", "cpu_seconds"),
-        merge_cpu_seconds=probe_median("_place_new_copy", "cpu_seconds"),
+        store_seconds=probe_median(STORE),
+        merge_seconds=probe_median(MERGE_DECISIONS),
+        store_cpu_seconds=probe_median(STORE, "cpu_seconds"),
+        merge_cpu_seconds=probe_median(MERGE_DECISIONS, "cpu_seconds"),
         new_entries=int(counts.group(1)) if counts else None,
         merged=int(counts.group(2)) if counts else None,
         output=last_output[-500:],

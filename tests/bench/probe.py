@@ -1,8 +1,9 @@
 """`python probe.py ARGS...` runs `syndicate ARGS...` with the archive's storing and merging
 timed, and writes the totals as JSON to $SYNDICATE_BENCH_PROBE when the process exits.
 
-`store_entries` is one feed's transaction (upserts, merge decisions, commit); `_place_new_copy`
-is the merge decision alone. Both wall time and the calling thread's CPU time are kept: with
+`store_entries` is one feed's transaction (upserts, merge decisions, commit); `_merge_candidates`
+(what a feed's new copies may be copies of) and `_place_new_copy` (the evidence for one copy)
+are the merge decisions. Both wall time and the calling thread's CPU time are kept: with
 `--jobs 8` the storing thread waits for the GIL while parser threads run, which inflates its wall
 time but not its CPU time. A method this syndicate does not have is simply not reported, so
 the probe survives refactoring; the whole-process time is measured by the harness anyway.
@@ -22,7 +23,7 @@ from typing import Any
 from syndicate.archive import Archive
 from syndicate.cli import main
 
-TIMED_METHODS = ("store_entries", "_place_new_copy", "store_comments")
+TIMED_METHODS = ("store_entries", "_merge_candidates", "_place_new_copy", "store_comments")
 totals: dict[str, float] = {}
 cpu_totals: dict[str, float] = {}
 calls: dict[str, int] = {}
