@@ -121,9 +121,8 @@ def shingle_sequence(text: str) -> tuple[int, ...]:
     every process (only str and bytes hashes are salted), and each word is hashed once."""
     words = _WORD.findall(unicodedata.normalize("NFKC", text))
     hashes = [_word_hash(word.casefold()) for word in words]
-    return tuple(
-        hash(tuple(hashes[i : i + SHINGLE_WORDS])) for i in range(len(hashes) - SHINGLE_WORDS + 1)
-    )
+    runs = zip(*(hashes[start:] for start in range(SHINGLE_WORDS)), strict=False)  # stops short
+    return tuple(map(hash, runs))
 
 
 def shingles(text: str) -> frozenset[int]:
