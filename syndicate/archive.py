@@ -255,12 +255,11 @@ class Candidates:
         found: set[int] = set()
         for url in facts.urls:
             found |= self.by_url.get(url, set())
-        if facts.title_key and facts.published:
+        same_title = self.by_title.get(facts.title_key) if facts.published else None
+        if same_title and facts.published:  # most titles are new: no window to compute
             earliest, latest = (iso(facts.published + d) or "" for d in (-DATE_WINDOW, DATE_WINDOW))
             found.update(
-                copy_id
-                for published, copy_id in self.by_title.get(facts.title_key, ())
-                if earliest <= published <= latest
+                copy_id for published, copy_id in same_title if earliest <= published <= latest
             )
         return sorted(found)
 
