@@ -175,7 +175,7 @@ class CopyFacts:
     published: datetime | None
     html: str  # read as text and shingled only when the content rule needs it
 
-    @property
+    @cached_property
     def urls(self) -> list[str]:
         """Its own URL and those it names, sorted: what finds it in the archive's indexes."""
         return sorted({u for u in (self.norm_url, *self.norm_origins, *self.norm_sources) if u})
