@@ -1,8 +1,9 @@
 """Fetching every subscription into the archive: the library behind `syndicate fetch`.
 
-Downloads and parsing run in a thread pool (at most a couple of connections per host);
-storing runs in this thread, one transaction (a savepoint) per feed, in a stable order so that
-the same inputs give the same merges; the feeds' transactions are committed in groups.
+Downloads run in a thread pool (at most a couple of connections per host), parsing in worker
+processes when many feeds are due (else in the download threads); storing runs in this
+thread, one transaction (a savepoint) per feed, in a stable order so that the same inputs give
+the same merges; the feeds' transactions are committed in groups.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -81,7 +82,7 @@ class Fetcher:
     """HTTP for worker threads: one requests session per thread, a shared per-host limit;
     parsing in worker processes when there are some (`parse_workers`), else in the thread."""
 
-    def __init__(self, per_host: int = 2, parsers: Executor | None = None) -> None:
+    def __init__(self, per_host: int = 2, parsers: ParserPool | None = None) -> None:
         self.limiter = HostLimiter(per_host)
         self.local = threading.local()
         self.parsers = parsers
@@ -89,11 +90,7 @@ class Fetcher:
     def parse(self, parser: Callable[[bytes, str], T], content: bytes, url: str) -> T:
         if self.parsers is None:
             return parser(content, url)
-        try:
-            return self.parsers.submit(parser, content, url).result()
-        except BrokenProcessPool:
-            message = "the worker process parsing it stopped (a crash, or out of memory)"
-            raise FeedError(url, message) from None
+        return self.parsers.parse(parser, content, url)
 
     def session(self) -> requests.Session:
         if not hasattr(self.local, "session"):
@@ -156,8 +153,34 @@ def fetch_all(
     return report
 
 
+class ParserPool:
+    """Worker processes that parse for the download threads. When one dies (a parser crash
+    on a hostile feed, the kernel's OOM killer), the feeds being parsed then fail with an
+    error, and the pool is replaced for the feeds after them."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.lock = threading.Lock()
+        self.pool = worker_pool(workers, preload=PARSER_MODULES)
+
+    def parse(self, parser: Callable[[bytes, str], T], content: bytes, url: str) -> T:
+        pool = self.pool
+        try:
+            return pool.submit(parser, content, url).result()
+        except BrokenProcessPool:
+            with self.lock:
+                if self.pool is pool:  # the first thread to see it replaces it
+                    pool.shutdown(wait=False)
+                    self.pool = worker_pool(self.workers, preload=PARSER_MODULES)
+            message = "the worker process parsing it stopped (a crash, or out of memory)"
+            raise FeedError(url, message) from None
+
+    def close(self) -> None:
+        self.pool.shutdown()
+
+
 @contextmanager
-def parse_workers(feeds: int, jobs: int) -> Iterator[Executor | None]:
+def parse_workers(feeds: int, jobs: int) -> Iterator[ParserPool | None]:
     """Worker processes that parse what the download threads bring, when there are enough
     feeds to repay starting them (and a second core): parsing is most of a fetch's CPU, and
     in the download threads it held the GIL that storing waits for. At most `jobs` of them,
@@ -166,8 +189,11 @@ def parse_workers(feeds: int, jobs: int) -> Iterator[Executor | None]:
     if feeds < PARSE_IN_WORKERS_FROM or (os.cpu_count() or 1) < 2 or not has_worker_server():
         yield None
         return
-    with worker_pool(workers, preload=PARSER_MODULES) as pool:
-        yield pool
+    parsers = ParserPool(workers)
+    try:
+        yield parsers
+    finally:
+        parsers.close()
 
 
 def store_download(

@@ -6,6 +6,7 @@ Real HTTP on 127.0.0.1 serving feeds in the shapes real hosts produce, a real SQ
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
@@ -18,6 +19,7 @@ from lxml import etree
 
 from syndicate import aggregate
 from syndicate.cli import cli
+from syndicate.errors import FeedError
 from syndicate.workers import worker_pool
 from tests.conftest import FeedServer
 
@@ -463,3 +465,21 @@ def test_parsing_in_worker_processes_archives_what_parsing_in_threads_does(
     assert in_workers.stdout == in_threads.stdout
     assert site.archive() == twin.archive()
     assert len(site.entry_with("blog.example.org")["comments"]) >= 2
+
+
+def crash_on_poison(content: bytes, url: str) -> str:
+    """A parser that takes its worker process down, as a crash in a C parser would."""
+    if content == b"poison":
+        os._exit(70)
+    return url
+
+
+def test_a_parser_crash_fails_the_feed_and_spares_the_ones_after_it() -> None:
+    with aggregate.parse_workers(aggregate.PARSE_IN_WORKERS_FROM, jobs=2) as parsers:
+        assert parsers is not None
+        fetcher = aggregate.Fetcher(parsers=parsers)
+        with pytest.raises(FeedError, match="worker process parsing it stopped"):
+            fetcher.parse(crash_on_poison, b"poison", "https://hostile.example/feed")
+        assert fetcher.parse(crash_on_poison, b"<rss/>", "https://next.example/feed") == (
+            "https://next.example/feed"
+        )
