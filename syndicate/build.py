@@ -10,7 +10,9 @@ from syndicate.config import Settings
 from syndicate.freshness import (
     Stamp,
     archive_state,
+    folders_state,
     inputs_digest,
+    manifest_paths,
     scan_inputs,
     unchanged_since_last_build,
 )
@@ -62,8 +64,10 @@ def build_site(settings: Settings, *, lock_held: bool = False) -> BuildReport:
 
 
 def stamp_of(report: BuildReport, inputs: str, settings: Settings) -> Stamp:
+    """What the build that wrote the output folder's files was made from, and what it left."""
     return Stamp(
         inputs=inputs, archive=archive_state(settings), posts=report.posts, drafts=report.drafts,
         errors=report.errors, warnings=report.warnings,
         files=len(report.written) + report.unchanged,
+        folders=folders_state(settings.output, manifest_paths(settings.output) or ()),
     )  # fmt: skip

@@ -4,7 +4,8 @@ After each build a stamp records what it was built from: syndicate's version, th
 every post file's size and modification time, and the archive file's. It is kept in the user's
 cache folder (SYNDICATE_CACHE_DIR, else $XDG_CACHE_HOME/syndicate, else ~/.cache/syndicate),
 not in the output folder, whose every byte must depend on the inputs alone.
-When all of that is unchanged and every file the last build wrote is still there, the build
+When all of that is unchanged and every file the last build wrote is still there (the folders
+holding them unchanged since), the build
 is done before it starts: it reports what the last one reported (its warnings and errors
 too), imports no renderer and touches no file. Only the standard library is used here.
 """
@@ -47,6 +48,7 @@ class Stamp:
     errors: list[str]
     warnings: list[str]
     files: int
+    folders: str = ""  # folders_state of the output's subfolders after the build
 
 
 def inputs_digest(settings: Settings, files: Iterable[tuple[str, int, int]] | None = None) -> str:
@@ -87,7 +89,7 @@ def unchanged_since_last_build(settings: Settings, inputs: str) -> Stamp | None:
     stamp = read_stamp(settings.output)
     if stamp is None or stamp.archive != archive_state(settings) or stamp.inputs != inputs:
         return None
-    return stamp if _outputs_present(settings.output) else None
+    return stamp if _outputs_as_left(settings.output, stamp) else None
 
 
 def write_stamp(output: Path, stamp: Stamp) -> None:
@@ -120,14 +122,42 @@ def scan_inputs(folder: Path) -> list[tuple[str, int, int]]:
     return sorted(found)
 
 
-def _outputs_present(output: Path) -> bool:
+def manifest_paths(output: Path) -> list[str] | None:
+    """Every file the last build wrote into the output folder, as its manifest lists them."""
     try:
         listed = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return None
+    return list(listed) if isinstance(listed, dict | list) else None
+
+
+def _outputs_as_left(output: Path, stamp: Stamp) -> bool:
+    """Whether every file the last build wrote is still there: the files at the top by
+    their names, those in subfolders by their folders' modification times, which change when
+    a file in them is deleted, added or replaced (10,000 folders take a third of the time of
+    31,000 files). A stamp without those times has every file checked."""
+    paths = manifest_paths(output)
+    if paths is None:
         return False
-    if not isinstance(listed, dict | list):
-        return False
-    return files_present(output, listed)
+    if not stamp.folders:
+        return files_present(output, paths)
+    top = [path for path in paths if "/" not in path]
+    return files_present(output, top) and folders_state(output, paths) == stamp.folders
+
+
+def folders_state(output: Path, paths: Iterable[str]) -> str:
+    """A digest of the modification times of the subfolders that hold `paths` (the output
+    folder's own changes with files that are not the build's, such as WebSub's queue); empty
+    when one of them is gone."""
+    digest = hashlib.blake2b(digest_size=16)
+    base = f"{output}/"
+    for folder in sorted({path.rpartition("/")[0] for path in paths} - {""}):
+        try:
+            mtime_ns = os.stat(base + folder).st_mtime_ns
+        except OSError:
+            return ""
+        digest.update(f"{folder}\0{mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 def files_present(output: Path, paths: Iterable[str]) -> bool:

@@ -10,6 +10,8 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from syndicate.build import BuildReport, build_site
+from syndicate.config import load_settings
 from tests.conftest import run_build
 
 
@@ -92,14 +94,33 @@ def test_new_settings_rerender_every_post(tmp_path: Path) -> None:
         assert "A new name" in (output / f"posts/p{n:03d}/index.html").read_text()
 
 
-def test_deleting_an_output_file_brings_it_back(tmp_path: Path) -> None:
+def build_report(posts: Path, output: Path) -> BuildReport:
+    return build_site(load_settings(overrides={"posts": posts, "output": output}, environ={}))
+
+
+@pytest.mark.parametrize(
+    "gone", ["posts/p001/comments.atom", "rss.xml", "posts/p002", "tags/t1.xml", "tags"]
+)
+def test_deleting_an_output_file_brings_it_back(tmp_path: Path, gone: str) -> None:
     posts, output = tmp_path / "posts", tmp_path / "out"
     make_posts(posts, 3)
-    assert run_build(posts, output).exit_code == 0
-    (output / "posts/p001/comments.atom").unlink()
-    (output / "rss.xml").unlink()
-    assert run_build(posts, output).exit_code == 0
-    assert (output / "posts/p001/comments.atom").is_file() and (output / "rss.xml").is_file()
+    assert not build_report(posts, output).up_to_date
+    assert build_report(posts, output).up_to_date
+    before = site_files(output)
+    path = output / gone
+    shutil.rmtree(path) if path.is_dir() else path.unlink()
+    assert not build_report(posts, output).up_to_date
+    assert site_files(output) == before
+    assert build_report(posts, output).up_to_date
+
+
+def test_a_file_of_someone_else_beside_the_site_is_not_a_change(tmp_path: Path) -> None:
+    """The output folder's own changes are not looked at (WebSub's queue lives there)."""
+    posts, output = tmp_path / "posts", tmp_path / "out"
+    make_posts(posts, 3)
+    build_report(posts, output)
+    (output / "notes.txt").write_text("mine")
+    assert build_report(posts, output).up_to_date
 
 
 def test_rendering_on_every_core_gives_the_same_bytes(
