@@ -25,7 +25,7 @@ from syndicate.backfeed import ArchiveView, own_posts_view
 from syndicate.build import BuildReport
 from syndicate.cache import Parsed, PostCache
 from syndicate.config import Settings
-from syndicate.freshness import files_present, settings_key
+from syndicate.freshness import outputs_as_left, read_stamp, settings_key
 from syndicate.history import Page, Paging
 from syndicate.layout import Layout
 from syndicate.listing import (
@@ -101,7 +101,7 @@ def _manifest_as_left(output: Path, listing: Listing) -> dict[str, str] | None:
     if manifest_key(output) != listing.manifest_key or (output / WRITING).exists():
         return None
     keys = read_manifest_keys(output)
-    return keys if files_present(output, keys) else None
+    return keys if outputs_as_left(output, keys, read_stamp(output)) else None
 
 
 def _posts_to_show(
