@@ -78,6 +78,10 @@ def compared(
     notes = f"peak memory {mine.peak_mb:.0f} MB" + (
         f" / Hugo {theirs.peak_mb:.0f} MB" if theirs else ""
     )
+    if mine.cpu_seconds:
+        notes += f"; CPU {mine.cpu_seconds:.1f} s" + (
+            f" / Hugo {theirs.cpu_seconds:.1f} s" if theirs and theirs.cpu_seconds else ""
+        )
     return Row(name, size, mine.seconds, theirs.seconds if theirs else None, "s", ratio,
                target, met, at_size, notes)  # fmt: skip
 

@@ -30,6 +30,7 @@ class Summary:
     tree_peak_pss_mb: float  # sum of PSS: what the tree really holds (see procs.py)
     samples: list[float]
     last_output: str
+    cpu_seconds: float = 0.0  # user + system time of the process and its workers (see procs.py)
 
     @property
     def peak_mb(self) -> float:
@@ -56,6 +57,7 @@ def summarize(runs: list[ProcessRun]) -> Summary:
         tree_peak_pss_mb=statistics.median(run.tree_peak_pss_mb for run in runs),
         samples=[round(run.seconds, 4) for run in runs],
         last_output=(runs[-1].stdout.strip() or runs[-1].stderr.strip())[-500:],
+        cpu_seconds=statistics.median(run.cpu_seconds for run in runs),
     )
 
 
