@@ -371,8 +371,8 @@ class Archive:
         """Commit the transactions made inside this block in groups (of at most `most`, at
         most `seconds` apart) rather than one by one.
 
-        Each commit writes every index page its inserts touched; a fetch stores 1,000 feeds,
-        and their commits were most of the time it spent storing. Each transaction stays
+        Each commit writes every index page its inserts touched: committing each of the 1,000
+        feeds of a fetch took about a fifth of the time spent storing them. Each transaction stays
         whole: one that fails is rolled back alone, and whatever ends the block, those that
         finished are committed, so an interruption never leaves part of one."""
         if self._group is not None:  # already grouping
@@ -554,8 +554,7 @@ class Archive:
     def _copy_ids(db: sqlite3.Connection, feed_url: str, guids: list[str]) -> dict[str, int]:
         """guid -> copy id of those of a feed's entries that the archive already has."""
         found: dict[str, int] = {}
-        for start in range(0, len(guids), MAX_VARIABLES):
-            chunk = guids[start : start + MAX_VARIABLES]
+        for chunk in _chunks(guids, MAX_VARIABLES - 1):
             rows = db.execute(
                 f"SELECT guid, id FROM copies WHERE feed_url = ? AND guid IN"
                 f" ({', '.join('?' * len(chunk))})",
