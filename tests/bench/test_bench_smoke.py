@@ -49,3 +49,17 @@ def test_the_harness_measures_and_writes_the_figures(tmp_path: Path) -> None:
     assert all(each["ms_per_entry"] > 0 for each in figures["merge"])
     measurements = {row["measurement"] for row in figures["rows"]}
     assert {"full build", "no-change rebuild", "one-edit rebuild", "fetch --jobs 8"} <= measurements
+
+
+@pytest.mark.benchmark
+def test_the_floor_measures_the_essential_work(tmp_path: Path) -> None:
+    command = [
+        sys.executable, "-m", "tests.bench.floor", "--size", "50", "--hugo-seconds", "0.5",
+        "--workdir", str(tmp_path / "work"),
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+    assert done.returncode == 0, done.stderr
+    first, second, third = done.stdout.splitlines()
+    assert first.startswith("50 posts: parse ") and "archive pages" in first
+    assert second.startswith("on ") and third.endswith("(target: within 1.5x)")
