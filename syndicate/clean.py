@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from html import escape
+from typing import Literal
 from urllib.parse import urljoin
 
 import lxml.html
@@ -45,7 +46,9 @@ def sanitize_article_html(html: str, base_url: str | None = None) -> str:
     (headings, images, tables, lists, quotes) and URL schemes; no script, style, event
     attributes or javascript: URLs. With `base_url`, relative links are resolved against it
     in the same pass."""
-    relative = ("rewrite_with_base", base_url) if base_url else None
+    relative: tuple[Literal["rewrite_with_base"], str] | None = (
+        ("rewrite_with_base", base_url) if base_url else None
+    )
     return nh3.clean(xml_safe(html), link_rel="noopener noreferrer", url_relative=relative)
 
 

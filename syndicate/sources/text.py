@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from syndicate.clean import text_to_paragraphs, xml_safe
 from syndicate.errors import PostError, PostWarning
@@ -204,7 +205,7 @@ def parse_comments(path: Path, blocks: list[Block], zone: tzinfo) -> list[Commen
 def _new_comment(header: re.Match[str], block: Block, earlier: list[dict]) -> dict:
     indent = len(header["indent"].expandtabs())
     parent = next((c for c in reversed(earlier) if c["indent"] < indent), None)
-    draft = {
+    draft: dict[str, Any] = {
         "id": str(len(earlier) + 1),
         "author": xml_safe(header["author"]),
         "indent": indent,
