@@ -144,9 +144,9 @@ def outputs_as_left(output: Path, paths: Collection[str], stamp: Stamp | None) -
 
 
 def folders_state(output: Path, paths: Iterable[str]) -> str:
-    """A digest of the modification times of the subfolders that hold `paths` (the output
-    folder's own changes with files that are not the build's, such as WebSub's queue); empty
-    when one of them is gone."""
+    """A digest of the modification times of the subfolders that hold `paths`; empty when one
+    of them is gone. The output folder itself is left out: files that are not the build's
+    (WebSub's queue of feeds to announce) come and go there."""
     digest = hashlib.blake2b(digest_size=16)
     base = f"{output}/"
     for folder in sorted({path.rpartition("/")[0] for path in paths} - {""}):
