@@ -130,7 +130,8 @@ def fetch_notes(figures: FetchFigures, run: FetchSummary, single: FetchSummary |
 def merge_rows(figures: Sequence[MergeFigures]) -> list[Row]:
     rows = [
         Row("merge per new entry", each.archive_entries, each.ms_per_entry, unit="ms",
-            notes=f"batch {each.batch}: {each.merged}/{each.cross_posts} cross-posts merged")
+            notes=f"batch {each.batch}: {each.merged}/{each.cross_posts} cross-posts merged;"
+                  f" WAL checkpoint after it {each.checkpoint_ms:.0f} ms (not in the figure)")
         for each in figures
     ]  # fmt: skip
     if len(figures) >= 2:
