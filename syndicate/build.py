@@ -10,9 +10,7 @@ from syndicate.config import Settings
 from syndicate.freshness import (
     Stamp,
     archive_state,
-    folders_state,
     inputs_digest,
-    manifest_paths,
     scan_inputs,
     unchanged_since_last_build,
 )
@@ -33,12 +31,14 @@ class BuildReport:
     skipped_writing: bool = False  # --strict with errors: nothing was written
     up_to_date: bool = False  # nothing changed since the last build: nothing was done
     edits_only: bool = False  # only edited posts' files and the feeds showing them were rendered
+    folders: str = ""  # the output's subfolders once written (freshness.folders_state)
 
     def absorb(self, writes: WriteReport) -> None:
-        self.written, self.unchanged, self.removed = (
+        self.written, self.unchanged, self.removed, self.folders = (
             writes.written,
             writes.unchanged,
             writes.removed,
+            writes.folders,
         )
 
 
@@ -69,5 +69,5 @@ def stamp_of(report: BuildReport, inputs: str, settings: Settings) -> Stamp:
         inputs=inputs, archive=archive_state(settings), posts=report.posts, drafts=report.drafts,
         errors=report.errors, warnings=report.warnings,
         files=len(report.written) + report.unchanged,
-        folders=folders_state(settings.output, manifest_paths(settings.output) or ()),
+        folders=report.folders,
     )  # fmt: skip
