@@ -185,11 +185,11 @@ def parse_workers(feeds: int, jobs: int) -> Iterator[ParserPool | None]:
     feeds to repay starting them (and a second core): parsing is most of a fetch's CPU, and
     in the download threads it held the GIL that storing waits for. At most `jobs` of them,
     as there are at most `jobs` downloads to parse at once."""
-    workers = min(jobs, os.cpu_count() or 1)
-    if feeds < PARSE_IN_WORKERS_FROM or (os.cpu_count() or 1) < 2 or not has_worker_server():
+    cores = os.cpu_count() or 1
+    if feeds < PARSE_IN_WORKERS_FROM or cores < 2 or not has_worker_server():
         yield None
         return
-    parsers = ParserPool(workers)
+    parsers = ParserPool(min(jobs, cores))
     try:
         yield parsers
     finally:
