@@ -41,6 +41,8 @@ class Settings:
     hub: str | None = None  # a WebSub hub: every feed names it, publish pings it
     interval: int = 60  # [publish] interval: minutes between cron runs (RSS ttl, sy:update*)
     stylesheet: bool = True  # feeds carry an XSL that shows them in a browser as a page
+    deadline: float = 60.0  # [fetch] deadline: seconds one HTTP exchange may take, in all
+    max_post_bytes: int = 8 * 1024 * 1024  # a post file larger than this is refused
 
     @property
     def zone(self) -> ZoneInfo:
@@ -57,6 +59,7 @@ OUTSIDE_SITE_TABLE = {
     "archive": ("archive", "path"),
     "archive_feed_limit": ("archive", "feed_limit"),
     "jobs": ("fetch", "jobs"),
+    "deadline": ("fetch", "deadline"),
     "interval": ("publish", "interval"),
 }
 TABLES: dict[str, dict[str, str]] = {
@@ -130,6 +133,11 @@ def _convert(name: str, value: Any) -> Any:
         return value + "/"  # every file URL is joined onto it as onto a folder
     if kind is bool:
         return _as_bool(name, value)
+    if kind is float:
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name}: expected a number, got {value!r}") from None
     if kind is int:
         try:
             return int(value)
@@ -161,6 +169,10 @@ def _check(settings: Settings) -> None:
         raise ConfigError(f"interval: must be at least 1 minute, got {settings.interval}")
     if settings.jobs < 1:
         raise ConfigError(f"jobs: must be at least 1, got {settings.jobs}")
+    if not 0 < settings.deadline <= 3600:
+        raise ConfigError(f"deadline: must be between 0 and 3600 seconds, got {settings.deadline}")
+    if settings.max_post_bytes < 1:
+        raise ConfigError(f"max_post_bytes: must be at least 1, got {settings.max_post_bytes}")
     if settings.feed_limit < 1:
         raise ConfigError(f"feed_limit: must be at least 1, got {settings.feed_limit}")
     try:
