@@ -9,28 +9,41 @@ the same merges; the feeds' transactions are committed in groups.
 from __future__ import annotations
 
 import os
+import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from html import escape
 from typing import TypeVar
 
 import requests
 
-from syndicate.archive import OWN_POSTS_FEED, Archive, CommentInput, CopyInput, Feed, now_utc
+from syndicate.archive import (
+    COMMIT_GROUP_SIZE,
+    OWN_POSTS_FEED,
+    Archive,
+    CommentInput,
+    CopyInput,
+    Feed,
+    now_utc,
+)
 from syndicate.config import Settings
+from syndicate.deadline import Deadline
 from syndicate.errors import FeedError
 from syndicate.fetch import (
+    DEADLINE,
     RETRY_LATER,
     FetchResult,
     HostLimiter,
     fetch_url,
     new_session,
     next_retry_delay,
+    require_http_url,
 )
 from syndicate.layout import Layout
 from syndicate.model import Comment, Post
@@ -51,6 +64,8 @@ GONE = 410
 PARSE_IN_WORKERS_FROM = 16
 PARSER_MODULES = ("syndicate.parse",)
 T = TypeVar("T")
+U = TypeVar("U")
+WAIT_STEP = 0.2  # seconds between looks at the stop flag while waiting for downloads
 # Comments keep coming after a post's feed has moved on: the comment feeds of copies this
 # recent are polled on every fetch, not only when their entry changes.
 CONVERSATION_WINDOW = timedelta(days=14)
@@ -66,6 +81,7 @@ class FetchReport:
     comments: int = 0
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    stopped: bool = False  # a signal ended the fetch: what finished was committed
 
 
 @dataclass(frozen=True)
@@ -76,16 +92,24 @@ class Download:
     result: FetchResult | None = None
     parsed: ParsedFeed | None = None
     error: FeedError | None = None
+    stopped: bool = False  # cut off by a stop: not the feed's failure, nothing to record
 
 
 class Fetcher:
-    """HTTP for worker threads: one requests session per thread, a shared per-host limit;
-    parsing in worker processes when there are some (`parse_workers`), else in the thread."""
+    """HTTP for worker threads: one requests session per thread, a shared per-host limit, a
+    total deadline on each exchange; parsing in worker processes when there are some
+    (`parse_workers`), else in the thread. `stop()` cuts off every exchange under way."""
 
-    def __init__(self, per_host: int = 2, parsers: ParserPool | None = None) -> None:
+    def __init__(
+        self, per_host: int = 2, parsers: ParserPool | None = None, *, deadline: float = DEADLINE
+    ) -> None:
         self.limiter = HostLimiter(per_host)
         self.local = threading.local()
         self.parsers = parsers
+        self.deadline = deadline
+        self.stopped = threading.Event()
+        self._lock = threading.Lock()
+        self._running: set[Deadline] = set()
 
     def parse(self, parser: Callable[[bytes, str], T], content: bytes, url: str) -> T:
         if self.parsers is None:
@@ -100,8 +124,32 @@ class Fetcher:
     def get(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
     ) -> FetchResult:
-        with self.limiter.slot(url):
-            return fetch_url(self.session(), url, etag=etag, last_modified=last_modified)
+        with self.limiter.slot(url), self._exchange() as clock:
+            return fetch_url(
+                self.session(), url, etag=etag, last_modified=last_modified, deadline=clock
+            )
+
+    @contextmanager
+    def _exchange(self) -> Iterator[Deadline]:
+        """A deadline for one exchange, known to `stop()` while it runs."""
+        clock = Deadline(self.deadline)
+        with self._lock:
+            self._running.add(clock)
+        try:
+            if self.stopped.is_set():
+                clock.expire()
+            yield clock
+        finally:
+            with self._lock:
+                self._running.discard(clock)
+
+    def stop(self) -> None:
+        """Cut off every exchange under way and start no more (a SIGTERM, a Ctrl-C)."""
+        self.stopped.set()
+        with self._lock:
+            running = list(self._running)
+        for clock in running:
+            clock.expire()
 
     def download(self, feed: Feed) -> Download:
         try:
@@ -111,7 +159,7 @@ class Fetcher:
             if result.content is not None:
                 parsed = self.parse(parse_feed, result.content, body_url)
         except FeedError as error:
-            return Download(feed, error=error)
+            return Download(feed, error=error, stopped=self.stopped.is_set())
         if result.status == 200 and parsed is None:
             return Download(feed, result, error=FeedError(feed.url, "empty response"))
         return Download(feed, result, parsed)
@@ -119,38 +167,111 @@ class Fetcher:
 
 def fetch_all(
     archive: Archive, settings: Settings, *, jobs: int, now: datetime | None = None,
-    on_feed_done: Callable[[Feed], None] | None = None,
+    on_feed_done: Callable[[Feed], None] | None = None, stop: threading.Event | None = None,
 ) -> FetchReport:  # fmt: skip
     """Fetch every due subscription and its entries' comment feeds; merge and store them.
 
-    Each feed is stored whole or not at all; the feeds are committed in groups."""
+    Each feed is stored whole or not at all, as soon as it has been downloaded and parsed, in
+    whatever order the downloads finish; what is ready is committed together, and no
+    transaction is open while waiting on the network, so other commands are held back for a
+    commit's time at most. When `stop` is set (a signal), what finished is committed, the
+    downloads under way are cut off, and the report says `stopped`."""
     now = now or now_utc()
+    stop = stop or threading.Event()
     report = FetchReport()
     sync_own_posts(archive, settings)
     due = archive.due_feeds(now)
-    comment_feeds: list[tuple[int, str]] = []
     with (
         parse_workers(len(due), jobs) as parsers,
         ThreadPoolExecutor(max_workers=jobs) as pool,
-        archive.grouped_commits(),
     ):
-        fetcher = Fetcher(parsers=parsers)
-        for download in pool.map(fetcher.download, due):
-            comment_feeds += store_download(archive, download, report, now)
-            if on_feed_done:
-                on_feed_done(download.feed)
-        comment_feeds += [
-            pair
-            for pair in archive.recent_comment_feeds(now - CONVERSATION_WINDOW)
-            if pair not in comment_feeds
-        ]
-        for copy_id, comments in pool.map(
-            lambda pair: (pair[0], _download_comments(fetcher, pair[1], report)), comment_feeds
-        ):
-            report.comments += archive.store_comments(
-                copy_id, (_comment_input(c) for c in comments)
-            )
+        fetcher = Fetcher(parsers=parsers, deadline=settings.deadline)
+        with _stopping(fetcher, stop):
+            comment_feeds: list[tuple[int, str]] = []
+
+            def store_feed(download: Download) -> None:
+                if download.stopped:
+                    return
+                comment_feeds.extend(store_download(archive, download, report, now))
+                if on_feed_done:
+                    on_feed_done(download.feed)
+
+            _store_as_finished(archive, pool, fetcher.download, due, store_feed, stop)
+            if not stop.is_set():
+                recent = archive.recent_comment_feeds(now - CONVERSATION_WINDOW)
+                comment_feeds += [pair for pair in recent if pair not in comment_feeds]
+
+                def get_comments(pair: tuple[int, str]) -> tuple[int, tuple[ParsedComment, ...]]:
+                    return pair[0], _download_comments(fetcher, pair[1], report)
+
+                def store_thread(done: tuple[int, tuple[ParsedComment, ...]]) -> None:
+                    copy_id, comments = done
+                    report.comments += archive.store_comments(
+                        copy_id, (_comment_input(c) for c in comments)
+                    )
+
+                _store_as_finished(archive, pool, get_comments, comment_feeds, store_thread, stop)
+    report.stopped = stop.is_set()
     return report
+
+
+@contextmanager
+def _stopping(fetcher: Fetcher, stop: threading.Event) -> Iterator[None]:
+    """Cut off the fetcher's exchanges as soon as `stop` is set, from a watching thread (the
+    storing thread may be waiting for them)."""
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.1):
+            if stop.is_set():
+                fetcher.stop()
+                return
+
+    watcher = threading.Thread(target=watch, name="syndicate-stop-watch", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
+
+def _put_indexed(
+    finished: queue.SimpleQueue[tuple[int, Future[U]]], index: int, future: Future[U]
+) -> None:
+    finished.put((index, future))
+
+
+def _store_as_finished(
+    archive: Archive, pool: ThreadPoolExecutor, work: Callable[[T], U], items: Sequence[T],
+    store: Callable[[U], None], stop: threading.Event,
+) -> None:  # fmt: skip
+    """Run `work` on every item in the pool and `store` each outcome here, in the order they
+    finish. What has finished by the time one is ready is stored in one group commit, which
+    is committed before waiting for more."""
+    finished: queue.SimpleQueue[tuple[int, Future[U]]] = queue.SimpleQueue()
+    futures = [pool.submit(work, item) for item in items]
+    for index, future in enumerate(futures):
+        future.add_done_callback(partial(_put_indexed, finished, index))
+    remaining = len(items)
+    while remaining and not stop.is_set():
+        try:
+            ready = [finished.get(timeout=WAIT_STEP)]
+        except queue.Empty:
+            continue
+        while len(ready) < COMMIT_GROUP_SIZE:
+            try:
+                ready.append(finished.get_nowait())
+            except queue.Empty:
+                break
+        remaining -= len(ready)
+        with archive.grouped_commits():
+            for _index, future in sorted(ready, key=lambda pair: pair[0]):
+                if not future.cancelled():
+                    store(future.result())  # a worker's own bug is raised here
+    if stop.is_set():
+        for future in futures:
+            future.cancel()  # those not started; the others are being cut off
 
 
 class ParserPool:
@@ -288,7 +409,7 @@ def sync_own_posts(
         posts = load_posts(settings.posts, zone=settings.zone).posts
     layout = Layout.for_settings(settings)
     posts = list(posts)
-    own = archive.feed(OWN_POSTS_FEED) or archive.subscribe(OWN_POSTS_FEED, kind="own")
+    own = archive.feed(OWN_POSTS_FEED) or archive.ensure_feed(OWN_POSTS_FEED, kind="own")
     synced = archive.synced_digests(OWN_POSTS_FEED)
     changed = [
         full(post)
@@ -323,12 +444,16 @@ def own_comment(post: Post, comment: Comment, layout: Layout) -> CommentInput:
     )  # fmt: skip
 
 
-def subscribe(archive: Archive, url: str, *, name: str | None = None) -> tuple[Feed, str | None]:
+def subscribe(
+    archive: Archive, url: str, *, name: str | None = None, deadline: float = DEADLINE
+) -> tuple[Feed, str | None]:
     """Subscribe to a feed URL, or to the first feed a site page advertises.
 
-    Returns the subscription and, when the URL could not be checked now, why (it is kept:
-    a feed that is down today is fetched, with backoff, by later runs)."""
-    fetcher = Fetcher()
+    Only http(s) URLs are taken (UnsupportedURL). Returns the subscription and, when the URL
+    could not be checked now, why (it is kept: a feed that is down today is fetched, with
+    backoff, by later runs)."""
+    require_http_url(url)
+    fetcher = Fetcher(deadline=deadline)
     try:
         result = fetcher.get(url)
     except FeedError as error:

@@ -18,7 +18,15 @@ import click
 
 from syndicate import __version__
 from syndicate.config import Settings, load_settings
-from syndicate.errors import ConfigError, LockedError, OutputError, SyndicateError
+from syndicate.errors import (
+    ArchiveBusy,
+    ArchiveError,
+    ConfigError,
+    LockedError,
+    OutputError,
+    SyndicateError,
+    UnsupportedURL,
+)
 
 # Each command imports what it uses when it runs: `build` with nothing to do, or `--help`,
 # should not pay for lxml, feedgen, requests and the rest (see freshness.py).
@@ -27,6 +35,7 @@ if TYPE_CHECKING:
     from syndicate.archive import Archive, Feed
     from syndicate.build import BuildReport
     from syndicate.publish import PublishReport
+    from syndicate.stopping import Stop
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
 F = TypeVar("F", bound=Callable[..., Any])
@@ -67,7 +76,9 @@ class State:
 def reported_errors() -> Iterator[None]:
     try:
         yield
-    except (ConfigError, OutputError) as error:
+    except ArchiveBusy as error:
+        raise Locked(str(error)) from None
+    except (ConfigError, OutputError, UnsupportedURL, ArchiveError) as error:
         raise UsageProblem(str(error)) from None
     except LockedError as error:
         raise Locked(f"another run is in progress: {error}") from None
@@ -199,10 +210,10 @@ def subscribe(state: State, url: str | None, name: str | None, opml_file: Path |
         import_opml(state, opml_file)
         return
     assert url is not None
-    with opened_archive(state) as (archive, _), reported_errors():
+    with opened_archive(state) as (archive, settings), reported_errors():
         from syndicate.aggregate import subscribe as subscribe_to
 
-        feed, unchecked = subscribe_to(archive, url, name=name)
+        feed, unchecked = subscribe_to(archive, url, name=name, deadline=settings.deadline)
     if unchecked:
         click.echo(f"warning: could not check it now ({unchecked}); fetch will retry", err=True)
     state.say(f"subscribed to {feed.url}")
@@ -290,13 +301,27 @@ def fetch(state: State, jobs: int | None) -> None:
         settings = state.settings(jobs=jobs)
         from syndicate.aggregate import fetch_all
         from syndicate.archive import Archive, now_utc
+        from syndicate.stopping import stop_on_signals
 
-        with Archive(settings.archive) as archive:
+        with Archive(settings.archive) as archive, stop_on_signals() as stop:
             due = len(archive.due_feeds(now_utc()))
             with progress(state, due) as advance:
-                report = fetch_all(archive, settings, jobs=settings.jobs, on_feed_done=advance)
+                report = fetch_all(
+                    archive, settings, jobs=settings.jobs, on_feed_done=advance, stop=stop.event
+                )
     show_fetch_report(state, report)
+    if report.stopped:
+        exit_stopped(stop)
     sys.exit(EXIT_PARTIAL if report.errors else EXIT_OK)
+
+
+def exit_stopped(stop: Stop) -> None:
+    click.echo(
+        f"syndicate: stopped by {stop.signal_name}: the feeds fetched so far are stored; "
+        "the others are fetched by the next run",
+        err=True,
+    )
+    sys.exit(stop.exit_status)
 
 
 @contextmanager
@@ -377,9 +402,15 @@ def publish(state: State) -> None:
     per-post or per-feed errors, 2 usage or configuration error, 75 another run holds the lock."""
     with reported_errors():
         from syndicate.publish import publish as publish_site
+        from syndicate.stopping import stop_on_signals
 
         settings = state.settings()
-        report = publish_site(settings)
+        with stop_on_signals() as stop:
+            report = publish_site(settings, stop=stop.event)
+    if report.stopped:
+        assert report.fetch is not None
+        show_fetch_report(State(state.config_path, state.archive_path, quiet=True), report.fetch)
+        exit_stopped(stop)
     show_publish_report(state, report, settings.output)
     sys.exit(EXIT_PARTIAL if report.has_errors else EXIT_OK)
 

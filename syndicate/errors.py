@@ -60,8 +60,30 @@ def _feed_error(url: str, message: str, status: int | None) -> FeedError:
     return FeedError(url, message, status=status)
 
 
+class UnsupportedURL(FeedError):
+    """A URL that syndicate does not fetch (not http or https): a usage error (exit status 2)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (self.__class__, (self.url, self.message))
+
+
 class ArchiveError(SyndicateError):
     """The archive cannot be opened or an archive operation is impossible (exit status 2)."""
+
+
+class ArchiveBusy(ArchiveError):
+    """Another process kept the archive's write lock longer than we wait (exit status 75)."""
+
+    def __init__(self, path: Path, waited: float) -> None:
+        self.path = path
+        self.waited = waited
+        super().__init__(
+            f"{path}: the archive is busy: another syndicate process has been writing to it "
+            f"for over {waited:g} s; try again later"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (self.__class__, (self.path, self.waited))
 
 
 class LockedError(SyndicateError):

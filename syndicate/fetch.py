@@ -11,12 +11,16 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http.client import HTTPException
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 
 from syndicate import __version__
-from syndicate.errors import FeedError
+from syndicate.deadline import Deadline, watch_sockets
+from syndicate.errors import FeedError, UnsupportedURL
+from syndicate.urls import hide_password
 
 USER_AGENT = f"syndicate/{__version__} (+https://pypi.org/project/syndicate/)"
 ACCEPT = (
@@ -28,6 +32,9 @@ MAX_REDIRECTS = 10
 PERMANENT_REDIRECTS = frozenset({301, 308})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 RETRY_LATER = frozenset({429, 503})
+DEADLINE = 60.0  # seconds for one whole exchange, redirects included ([fetch] deadline)
+SCHEMES = frozenset({"http", "https"})
+MAX_MESSAGE = 200  # characters of a peer's own words (a banner, a reason) kept in an error
 
 
 # -- fetching ------------------------------------------------------------------------------------
@@ -49,11 +56,27 @@ class FetchResult:
 
 
 def new_session() -> requests.Session:
-    """A session that introduces itself and asks for feeds (requests adds gzip/deflate)."""
-    session = requests.Session()
+    """A session that introduces itself, asks for feeds (requests adds gzip/deflate) and keeps
+    the deadline of the exchange its thread runs (deadline.py)."""
+    session = watch_sockets(requests.Session())
     session.headers["User-Agent"] = USER_AGENT
     session.headers["Accept"] = ACCEPT
     return session
+
+
+def require_http_url(url: str) -> None:
+    """Only http and https are fetched: `file:`, `gopher:`, `javascript:` and the rest are
+    refused before any request (and before anything is subscribed)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in SCHEMES or not parts.hostname:
+        shown = printable(hide_password(url), MAX_MESSAGE)
+        raise UnsupportedURL(url, f"not a usable URL (only http and https are fetched): {shown!r}")
+
+
+def printable(text: str, limit: int = MAX_MESSAGE) -> str:
+    """A peer's text made safe to store and print: control characters escaped, cut short."""
+    cleaned = "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
 def fetch_url(
@@ -63,12 +86,36 @@ def fetch_url(
     etag: str | None = None,
     last_modified: str | None = None,
     timeout: float | tuple[float, float] = (5.0, 30.0),
+    deadline: float | Deadline = DEADLINE,
     max_bytes: int = 10 * 1024 * 1024,
 ) -> FetchResult:
     """GET a feed, following redirects by hand so that only permanent ones move the subscription.
 
-    410, 429 and 503 are answers the caller acts on, so they come back as results; every other
-    failure is a FeedError."""
+    The whole exchange, every redirect and every byte of the body, ends within `deadline`
+    seconds however the server trickles. 410, 429 and 503 are answers the caller acts on, so
+    they come back as results; every other failure is a FeedError."""
+    require_http_url(url)
+    clock = deadline if isinstance(deadline, Deadline) else Deadline(deadline)
+    with clock.running():
+        try:
+            result = _follow(session, url, etag, last_modified, timeout, max_bytes)
+        except FeedError:
+            if clock.expired:
+                raise _past_deadline(url, clock) from None
+            raise
+    if clock.expired:  # a cut-off body can look whole (no Content-Length, the socket closed)
+        raise _past_deadline(url, clock)
+    return result
+
+
+def _past_deadline(url: str, clock: Deadline) -> FeedError:
+    return FeedError(url, f"no complete answer within the deadline ({clock.seconds:g} s)")
+
+
+def _follow(
+    session: requests.Session, url: str, etag: str | None, last_modified: str | None,
+    timeout: float | tuple[float, float], max_bytes: int,
+) -> FetchResult:  # fmt: skip
     headers = _conditional_headers(etag, last_modified)
     current, stored = url, url
     permanent_so_far = True
@@ -82,6 +129,9 @@ def fetch_url(
                     return _result(response, url, stored, etag, last_modified, max_bytes)
         except requests.RequestException as error:
             raise FeedError(current, _describe_request_error(error, timeout)) from None
+        except (OSError, HTTPException, urllib3.exceptions.HTTPError) as error:  # not wrapped
+            raise FeedError(current, printable(f"connection failed: {error}")) from None
+        require_http_url(location)
         permanent_so_far = permanent_so_far and response.status_code in PERMANENT_REDIRECTS
         if permanent_so_far:
             stored = location
@@ -124,7 +174,7 @@ def _result(
     elif status in RETRY_LATER:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
     elif status != 304 and status != 410:
-        reason = f" {response.reason}" if response.reason else ""
+        reason = f" {printable(response.reason)}" if response.reason else ""
         raise FeedError(response.url or requested_url, f"HTTP {status}{reason}", status=status)
     # A 304 need not repeat the validators; the ones we sent are still the ones to keep.
     keep = status == 304
@@ -142,9 +192,10 @@ def _result(
 
 
 def _read_body(response: requests.Response, max_bytes: int) -> bytes:
-    """The decoded body, refused as soon as it grows past `max_bytes` (gzip bombs included)."""
+    """The decoded body, refused as soon as it grows past `max_bytes` (gzip bombs included),
+    and refused when it ends before the length the server declared (nothing of it is used)."""
     too_large = FeedError(response.url, f"response larger than {max_bytes} bytes")
-    declared = response.headers.get("Content-Length", "")
+    declared = response.headers.get("Content-Length", "").strip()
     if declared.isdigit() and int(declared) > max_bytes:
         raise too_large
     chunks: list[bytes] = []
@@ -154,7 +205,21 @@ def _read_body(response: requests.Response, max_bytes: int) -> bytes:
         if size > max_bytes:
             raise too_large
         chunks.append(chunk)
+    _check_complete(response, declared)
     return b"".join(chunks)
+
+
+def _check_complete(response: requests.Response, declared: str) -> None:
+    """A body shorter than its Content-Length was cut off: an error, not a feed.
+
+    urllib3 counts the bytes on the wire, before any Content-Encoding is undone."""
+    if not declared.isdigit() or response.raw is None:
+        return
+    received = response.raw.tell()
+    if received < int(declared):
+        raise FeedError(
+            response.url, f"response cut short: {received} of {int(declared)} bytes arrived"
+        )
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -174,7 +239,12 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 
 
 def _describe_request_error(error: requests.RequestException, timeout: object) -> str:
-    """One line a user can act on, instead of urllib3's nested reprs."""
+    """One line a user can act on, instead of urllib3's nested reprs (and none of a non-HTTP
+    peer's banner beyond a short, escaped quote)."""
+    return printable(_request_error_text(error, timeout))
+
+
+def _request_error_text(error: requests.RequestException, timeout: object) -> str:
     if isinstance(error, requests.ConnectTimeout):
         return f"connection timed out (timeout {timeout} s)"
     if isinstance(error, requests.ReadTimeout) or "Read timed out" in str(error):

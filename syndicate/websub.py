@@ -51,23 +51,34 @@ def record_changed(folder: Path, urls: Iterable[str]) -> None:
         _save(folder, waiting + new)
 
 
-def notify(folder: Path, hub: str) -> Notification:
-    """Ping the hub (hub.mode=publish) for each pending feed; stop at the first connection
-    failure (the hub is down: no point in one error per feed) and keep what is left."""
+def notify(folder: Path, hub: str, *, deadline: float = 60.0) -> Notification:
+    """Ping the hub (hub.mode=publish) for each pending feed, each ping within `deadline`
+    seconds in all; stop at the first connection failure (the hub is down: no point in one
+    error per feed) and keep what is left."""
     import requests  # only to ping: a build records what changed without importing HTTP code
 
+    from syndicate.deadline import Deadline
     from syndicate.fetch import new_session
 
     result = Notification()
     waiting = pending(folder)
     session = new_session()
     for index, url in enumerate(waiting):
+        clock = Deadline(deadline)
         try:
-            response = session.post(
-                hub, data={"hub.mode": "publish", "hub.url": url}, timeout=HUB_TIMEOUT
-            )
+            with clock.running():
+                response = session.post(
+                    hub, data={"hub.mode": "publish", "hub.url": url}, timeout=HUB_TIMEOUT
+                )
+            if clock.expired:
+                raise requests.Timeout(f"no complete answer within {deadline:g} s")
         except requests.RequestException as exc:
-            result.errors.append(f"{hub}: cannot reach the hub ({type(exc).__name__}); "
+            why = (
+                f"no complete answer within the deadline, {deadline:g} s"
+                if clock.expired
+                else (type(exc).__name__)
+            )
+            result.errors.append(f"{hub}: cannot reach the hub ({why}); "
                                  f"{len(waiting) - index} feed(s) will be retried")  # fmt: skip
             result.still_pending = len(waiting) - index
             _save(folder, waiting[index:])
