@@ -56,6 +56,7 @@ from syndicate.parse import (
     parse_feed,
 )
 from syndicate.sources import load_posts
+from syndicate.urls import hide_password
 from syndicate.workers import has_worker_server, worker_pool
 
 GONE = 410
@@ -330,7 +331,7 @@ def store_download(
     elif result.status == GONE:
         archive.record_failure(feed, message="410 Gone: subscription ended", status=GONE,
                                fetched=now, retry_at=None, gone=True)  # fmt: skip
-        report.notes.append(f"{feed.url}: 410 Gone, the subscription has ended")
+        report.notes.append(f"{hide_password(feed.url)}: 410 Gone, the subscription has ended")
     elif result.status in RETRY_LATER:
         message = f"HTTP {result.status}: the server asks to retry later"
         _record_failure(archive, feed, message, result.status, result.retry_after, now, report)
@@ -351,7 +352,9 @@ def store_download(
         report.updated_entries += stored.updated
         report.merged += stored.merged
         if result.url != feed.url:
-            report.notes.append(f"{feed.url}: moved permanently to {result.url}")
+            report.notes.append(
+                f"{hide_password(feed.url)}: moved permanently to {hide_password(result.url)}"
+            )
         return stored.comment_feeds
     return []
 
@@ -363,7 +366,7 @@ def _record_failure(
     delay = max(next_retry_delay(feed.failures + 1), retry_after or 0.0)
     retry_at = now + timedelta(seconds=delay)
     archive.record_failure(feed, message=message, status=status, fetched=now, retry_at=retry_at)
-    report.errors.append(f"{feed.url}: {message}")
+    report.errors.append(f"{hide_password(feed.url)}: {message}")
 
 
 def _download_comments(

@@ -214,9 +214,11 @@ def subscribe(state: State, url: str | None, name: str | None, opml_file: Path |
         from syndicate.aggregate import subscribe as subscribe_to
 
         feed, unchecked = subscribe_to(archive, url, name=name, deadline=settings.deadline)
+    from syndicate.urls import hide_password
+
     if unchecked:
         click.echo(f"warning: could not check it now ({unchecked}); fetch will retry", err=True)
-    state.say(f"subscribed to {feed.url}")
+    state.say(f"subscribed to {hide_password(feed.url)}")
 
 
 def import_opml(state: State, opml_file: Path) -> None:
@@ -249,7 +251,9 @@ def unsubscribe(state: State, url: str) -> None:
     """Stop following URL; what it brought into the archive stays."""
     with opened_archive(state) as (archive, _), reported_errors():
         archive.unsubscribe(url)
-    state.say(f"unsubscribed from {url}")
+    from syndicate.urls import hide_password
+
+    state.say(f"unsubscribed from {hide_password(url)}")
 
 
 @cli.command()
@@ -267,6 +271,11 @@ def subscriptions(state: State, as_json: bool, as_opml: bool) -> None:
 
         click.echo(export_opml(feeds, title=title).decode("utf-8"), nl=False)
         return
+    from syndicate.backfeed import Redaction
+    from syndicate.urls import hide_password
+
+    shown = Redaction.of_urls([feed.url for feed in feeds], show=hide_password)
+    feeds = [shown.feed(feed) for feed in feeds]  # user:***@host: no password on a screen
     if as_json:
         click.echo(json.dumps([feed.__dict__ for feed in feeds], indent=2, ensure_ascii=False))
         return
@@ -355,6 +364,10 @@ def archive_command(state: State, as_json: bool) -> None:
     """List the archive: one line (or JSON object) per article, with every copy."""
     with opened_archive(state) as (archive, _):
         articles = archive.articles()
+    from syndicate.backfeed import Redaction
+    from syndicate.urls import hide_password
+
+    articles = Redaction.of(articles, show=hide_password).articles(articles)  # user:***@host
     if as_json:
         click.echo(json.dumps(articles, indent=2, ensure_ascii=False))
         return

@@ -225,3 +225,22 @@ def test_a_write_that_ends_within_the_wait_is_waited_for(tmp_path: Path) -> None
         timer.join()
         holder.close()
     assert code == 0, err
+
+
+def test_sigterm_during_publish_stores_what_finished_builds_nothing_and_frees_the_lock(
+    tmp_path: Path, servers: tuple[str, str]
+) -> None:
+    slow, good = servers
+    folder = Folder(tmp_path)
+    subscribe_all(folder, slow, good, count=2)
+    publish = folder.start("publish")
+    wait_for(lambda: len({t for t in folder.stored_titles() if "Good" in t}) >= 6, within=8)
+    publish.send_signal(signal.SIGTERM)
+    _, err = publish.communicate(timeout=10)
+    assert publish.returncode == 128 + signal.SIGTERM, err
+    assert "stopped by SIGTERM" in err and "Traceback" not in err
+    assert not (tmp_path / "out" / "index.html").exists()  # the next run builds
+    folder.env["SYNDICATE_DEADLINE"] = "0.5"
+    code, _out, err = folder.run("publish")
+    assert code in (0, 1), err  # not 75: the lock went with the stopped run
+    assert (tmp_path / "out" / "index.html").exists()
