@@ -2,7 +2,12 @@
 
 waitress (a production WSGI server) runs a small werkzeug application: the right Content-Type
 for each kind of feed, ETag and Last-Modified with 304s, HEAD, gzip for clients that accept
-it, no way out of the folder and no dotfiles (the lock, the manifest)."""
+it, no way out of the folder and no dotfiles (the lock, the manifest).
+
+Slow clients cannot starve it: the connection limit is sized to the open-files limit, idle
+connections close after IDLE_TIMEOUT, and a request that has not fully arrived REQUEST_DEADLINE
+after its first byte is dropped even while bytes keep trickling in (waitress alone only times
+out silence)."""
 
 from __future__ import annotations
 
@@ -11,12 +16,17 @@ import hashlib
 import logging
 import mimetypes
 import sys
+import time
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import waitress
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.server import MultiSocketServer, TcpWSGIServer
+from waitress.task import ThreadedTaskDispatcher
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Request, Response
@@ -31,6 +41,16 @@ TYPES_BY_SUFFIX = {
     ".xsl": "text/xsl; charset=utf-8",
     ".opml": "text/x-opml; charset=utf-8",
 }
+
+# Against slow clients (nginx's client_header_timeout and keepalive_timeout play these parts).
+REQUEST_DEADLINE = 30.0  # seconds from a request's first byte to its last, however it trickles
+IDLE_TIMEOUT = 20  # seconds a connection may send and read nothing (waitress's channel_timeout)
+CLEANUP_INTERVAL = 5  # seconds between sweeps for connections past either limit
+MAX_REQUEST_HEADER_BYTES = 32 * 1024  # real requests send a few KiB; nginx allows 4 x 8 KiB
+MAX_REQUEST_BODY_BYTES = 64 * 1024  # GET and HEAD carry none; bounds what a POST can make us read
+MAX_CONNECTIONS = 4096  # with 32 KiB of headers each, at most 128 MiB of half-read requests
+FILES_PER_CONNECTION = 2  # the socket, and a temporary file for a response over 1 MB
+SPARE_FILES = 128  # listening sockets, the wake-up pipe, files being read, imports
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -111,7 +131,22 @@ def file_response(request: Request, path: Path) -> Response:
     response.last_modified = stat.st_mtime  # type: ignore[assignment]
     response.cache_control.public = True
     response.cache_control.max_age = 300
-    return response.make_conditional(request)
+    return response.make_conditional(conditional_environ(request))
+
+
+def conditional_environ(request: Request) -> dict[str, Any]:
+    """The request, less an If-Modified-Since that is later than our clock.
+
+    Such a date is no Last-Modified we ever sent, and taken at its word it makes every file look
+    unchanged: RFC 9110 §13.1.3 reads the date on the origin server's clock, and RFC 2616 §14.25
+    calls a date later than the server's current time invalid, to be ignored. If-None-Match,
+    when present, still decides alone (werkzeug does that, as RFC 9110 §13.1.3 asks)."""
+    since = request.if_modified_since
+    if since is None or since <= datetime.now(UTC):
+        return request.environ
+    environ = dict(request.environ)
+    del environ["HTTP_IF_MODIFIED_SINCE"]
+    return environ
 
 
 def access_log(app: WsgiApp) -> WsgiApp:
@@ -128,9 +163,103 @@ def access_log(app: WsgiApp) -> WsgiApp:
     return logged
 
 
+def open_files_limit() -> int:
+    """The soft RLIMIT_NOFILE, first raised as far as MAX_CONNECTIONS needs where the hard limit
+    lets an unprivileged process (1024 is a common soft limit, the hard one often far higher)."""
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit, but select() there takes 512 sockets at most
+        return 512
+    wanted = SPARE_FILES + FILES_PER_CONNECTION * MAX_CONNECTIONS
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    if soft >= wanted:
+        return int(soft)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ValueError, OSError):  # macOS refuses more than OPEN_MAX whatever the hard limit says
+        return soft
+    return target
+
+
+def connection_limit(open_files: int) -> int:
+    """As many connections as the open files allow (waitress's own default is 100)."""
+    return max(16, min(MAX_CONNECTIONS, (open_files - SPARE_FILES) // FILES_PER_CONNECTION))
+
+
+class DeadlineChannel(HTTPChannel):
+    """A waitress connection that remembers when the request it is reading began."""
+
+    request_began = 0.0
+
+    def received(self, data: bytes) -> bool:
+        if self.request is None and data:  # no request half read: these bytes start one
+            self.request_began = time.time()
+        return bool(super().received(data))
+
+
+class DeadlineServer(TcpWSGIServer):
+    """waitress's TCP server, which also drops connections whose request is past the deadline.
+
+    waitress closes a connection only after `channel_timeout` seconds of silence, so a client
+    that sends half a request and then a byte every few seconds holds its connection for ever;
+    enough of them fill the connection limit and nobody else is answered."""
+
+    channel_class = DeadlineChannel
+    request_deadline = REQUEST_DEADLINE
+
+    def maintenance(self, now: float) -> None:
+        super().maintenance(now)
+        cutoff = now - self.request_deadline
+        for channel in self.active_channels.values():
+            # Not while a response is being made: that one goes out first (as waitress does).
+            reading = channel.request is not None and not channel.requests
+            if reading and channel.request_began < cutoff:
+                channel.will_close = True
+
+
+def make_server(
+    app: WsgiApp, *, host: str, port: int, threads: int = 8,
+    request_deadline: float = REQUEST_DEADLINE, idle_timeout: int = IDLE_TIMEOUT,
+    cleanup_interval: int = CLEANUP_INTERVAL, max_connections: int | None = None,
+) -> Any:  # fmt: skip
+    """A waitress server (one per address `host` resolves to) with the slow-client limits.
+
+    What waitress.create_server does for TCP, with DeadlineServer in place of TcpWSGIServer;
+    the result has waitress's run(). max_connections defaults to what the open files allow."""
+    if max_connections is None:
+        max_connections = connection_limit(open_files_limit())
+    adjustments = Adjustments(
+        host=host, port=port, threads=threads, ident="syndicate", connection_limit=max_connections,
+        channel_timeout=idle_timeout, cleanup_interval=cleanup_interval,
+        max_request_header_size=MAX_REQUEST_HEADER_BYTES,
+        max_request_body_size=MAX_REQUEST_BODY_BYTES,
+        asyncore_use_poll=True,  # select() stops at file descriptor 1024
+    )  # fmt: skip
+    socket_map: dict[int, Any] = {}
+    dispatcher = ThreadedTaskDispatcher()
+    dispatcher.set_thread_count(threads)
+    servers = []
+    for sockinfo in adjustments.listen:
+        server = DeadlineServer(app, socket_map, dispatcher=dispatcher, adj=adjustments,
+                                sockinfo=sockinfo)  # fmt: skip
+        server.request_deadline = request_deadline
+        servers.append(server)
+    if len(servers) == 1:
+        return servers[0]
+    listening = [(server.effective_host, server.effective_port) for server in servers]
+    return MultiSocketServer(socket_map, adjustments, listening, dispatcher, servers[0].log_info)
+
+
 def serve(root: Path, *, host: str, port: int, threads: int = 8, log: bool = False) -> None:
     app = make_app(root)
-    if not log:  # waitress warns of queue depth under load; not worth a cron mail
+    if log:
+        logging.basicConfig()
+    else:  # waitress warns of queue depth under load; not worth a cron mail
         logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    waitress.serve(access_log(app) if log else app, host=host, port=port, threads=threads,
-                   ident="syndicate", _quiet=not log)  # fmt: skip
+    server = make_server(access_log(app) if log else app, host=host, port=port, threads=threads)
+    if log:
+        server.print_listen("Serving on http://{}:{}")
+    server.run()

@@ -69,6 +69,44 @@ def test_conditional_requests_get_304(site: tuple[Served, Path]) -> None:
     assert stale.status_code == 200
 
 
+def test_an_if_modified_since_in_the_future_is_ignored(site: tuple[Served, Path]) -> None:
+    served, output = site
+    future = {"If-Modified-Since": "Thu, 01 Jan 2099 00:00:00 GMT", "Accept-Encoding": "identity"}
+    response = requests.get(served.base_url + "rss.xml", headers=future, timeout=10)
+    assert response.status_code == 200
+    assert response.content == (output / "rss.xml").read_bytes()
+    head = requests.head(served.base_url + "rss.xml", headers=future, timeout=10)
+    assert head.status_code == 200
+
+
+def test_if_none_match_decides_before_if_modified_since(site: tuple[Served, Path]) -> None:
+    served, _ = site
+    url = served.base_url + "atom.xml"
+    first = requests.get(url, timeout=10)
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    # RFC 9110 §13.1.3: with If-None-Match present, If-Modified-Since is ignored either way.
+    other_tag = {"If-None-Match": '"other"', "If-Modified-Since": modified}
+    assert requests.get(url, headers=other_tag, timeout=10).status_code == 200
+    old_date = {"If-None-Match": etag, "If-Modified-Since": "Mon, 01 Jan 1990 00:00:00 GMT"}
+    assert requests.get(url, headers=old_date, timeout=10).status_code == 304
+
+
+def test_the_cache_headers_that_the_readme_promises(site: tuple[Served, Path]) -> None:
+    served, _ = site
+    response = requests.get(served.base_url + "feed.json", timeout=10)
+    assert response.headers["Cache-Control"] in ("public, max-age=300", "max-age=300, public")
+    assert response.headers["Vary"] == "Accept-Encoding"
+
+
+def test_oversized_request_headers_are_refused(site: tuple[Served, Path]) -> None:
+    served, _ = site
+    connection = http.client.HTTPConnection(served.base_url.split("/")[2], timeout=10)
+    connection.request("GET", "/rss.xml", headers={f"X-Pad-{n}": "x" * 1000 for n in range(40)})
+    response = connection.getresponse()
+    response.read()
+    assert response.status == 431
+
+
 def test_head_gives_the_headers_without_a_body(site: tuple[Served, Path]) -> None:
     served, output = site
     response = requests.head(served.base_url + "atom.xml", headers={"Accept-Encoding": "identity"},
