@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from html import escape
@@ -56,7 +57,7 @@ from syndicate.parse import (
     parse_feed,
 )
 from syndicate.sources import load_posts
-from syndicate.urls import hide_password
+from syndicate.urls import has_userinfo, hide_password, with_userinfo_of, without_userinfo
 from syndicate.workers import has_worker_server, worker_pool
 
 GONE = 410
@@ -67,6 +68,7 @@ PARSER_MODULES = ("syndicate.parse",)
 T = TypeVar("T")
 U = TypeVar("U")
 WAIT_STEP = 0.2  # seconds between looks at the stop flag while waiting for downloads
+GATHER_SECONDS = 0.25  # how long finished feeds are gathered into one commit, at most
 # Comments keep coming after a post's feed has moved on: the comment feeds of copies this
 # recent are polled on every fetch, not only when their entry changes.
 CONVERSATION_WINDOW = timedelta(days=14)
@@ -158,12 +160,26 @@ class Fetcher:
             body_url = result.final_url or result.url  # where relative links resolve
             parsed = None
             if result.content is not None:
-                parsed = self.parse(parse_feed, result.content, body_url)
+                # Links resolve against the URL less any password, so none is stored in them.
+                parsed = self.parse(parse_feed, result.content, without_userinfo(body_url))
+                parsed = _comment_feeds_signed_in(parsed, body_url)
         except FeedError as error:
             return Download(feed, error=error, stopped=self.stopped.is_set())
         if result.status == 200 and parsed is None:
             return Download(feed, result, error=FeedError(feed.url, "empty response"))
         return Download(feed, result, parsed)
+
+
+def _comment_feeds_signed_in(parsed: ParsedFeed, feed_url: str) -> ParsedFeed:
+    """A comment feed beside a feed behind a password is fetched with the same credentials."""
+    if not has_userinfo(feed_url):
+        return parsed
+    entries = tuple(
+        replace(entry, comments_feed_url=with_userinfo_of(entry.comments_feed_url, feed_url))
+        if entry.comments_feed_url else entry
+        for entry in parsed.entries
+    )  # fmt: skip
+    return replace(parsed, entries=entries)
 
 
 def fetch_all(
@@ -237,6 +253,21 @@ def _stopping(fetcher: Fetcher, stop: threading.Event) -> Iterator[None]:
         watcher.join()
 
 
+def _gathered(
+    finished: queue.SimpleQueue[tuple[int, Future[U]]], *, most: int
+) -> list[tuple[int, Future[U]]]:
+    """What else finishes within GATHER_SECONDS (no transaction is open meanwhile): a commit
+    writes every index page its inserts touched, so one a feed cost a fifth of storing them."""
+    gathered: list[tuple[int, Future[U]]] = []
+    until = time.monotonic() + GATHER_SECONDS
+    while len(gathered) < most:
+        try:
+            gathered.append(finished.get(timeout=max(0.0, until - time.monotonic())))
+        except queue.Empty:
+            break
+    return gathered
+
+
 def _put_indexed(
     finished: queue.SimpleQueue[tuple[int, Future[U]]], index: int, future: Future[U]
 ) -> None:
@@ -260,11 +291,7 @@ def _store_as_finished(
             ready = [finished.get(timeout=WAIT_STEP)]
         except queue.Empty:
             continue
-        while len(ready) < COMMIT_GROUP_SIZE:
-            try:
-                ready.append(finished.get_nowait())
-            except queue.Empty:
-                break
+        ready += _gathered(finished, most=min(remaining, COMMIT_GROUP_SIZE) - 1)
         remaining -= len(ready)
         with archive.grouped_commits():
             for _index, future in sorted(ready, key=lambda pair: pair[0]):
@@ -376,7 +403,8 @@ def _download_comments(
         result = fetcher.get(url)
         if result.content is None:
             return ()
-        return fetcher.parse(parse_comments, result.content, result.final_url or result.url)
+        body_url = without_userinfo(result.final_url or result.url)
+        return fetcher.parse(parse_comments, result.content, body_url)
     except FeedError as error:
         report.errors.append(f"comments {error}")
         return ()

@@ -27,6 +27,7 @@ from syndicate.merge import (
     same_article,
     title_key,
 )
+from syndicate.urls import hide_password
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: subscriptions, copies grouped into articles, origins and comments of copies.
@@ -462,7 +463,7 @@ class Archive:
     def subscribe(self, url: str, *, name: str | None = None, kind: str = "feed") -> Feed:
         with self.transaction() as db:
             if db.execute("SELECT 1 FROM feeds WHERE url = ?", (url,)).fetchone():
-                raise ArchiveError(f"already subscribed to {url}")
+                raise ArchiveError(f"already subscribed to {hide_password(url)}")
             db.execute(
                 "INSERT INTO feeds (url, name, kind, added) VALUES (?, ?, ?, ?)",
                 (url, name, kind, iso(now_utc())),
@@ -486,7 +487,7 @@ class Archive:
         """End a subscription; what it brought into the archive stays there."""
         with self.transaction() as db:
             if not db.execute("DELETE FROM feeds WHERE url = ? AND kind = 'feed'", (url,)).rowcount:
-                raise ArchiveError(f"not subscribed to {url}")
+                raise ArchiveError(f"not subscribed to {hide_password(url)}")
 
     def prune_copies(self, feed_url: str, keep_guids: set[str]) -> int:
         """Remove a feed's copies that are no longer there (our own deleted posts), and the

@@ -49,7 +49,16 @@ class FeedError(SyndicateError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return f"{self.url}: {self.message}"
+        """One line for a person: a password in the URL, or in a URL the message quotes (one
+        resolved against it, a redirect's target), shows as `user:***@host`, a user name alone
+        (maybe a token) as `***@host` (as urls.hide_password shows them)."""
+        import re
+
+        from syndicate.urls import HIDDEN
+
+        line = f"{self.url}: {self.message}"
+        line = re.sub(r"(://[^/?#@:\s]*):[^/?#\s]*@", rf"\1:{HIDDEN}@", line)
+        return re.sub(r"(?<=://)[^/?#@:\s]+@", f"{HIDDEN}@", line)  # a token as the user name
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled whole (feeds are parsed in worker processes, which send their errors back)."""

@@ -11,6 +11,7 @@ from lxml import etree
 
 from syndicate.archive import Feed
 from syndicate.errors import ConfigError
+from syndicate.urls import without_userinfo
 
 # No entities, no network, no DTD: an OPML file from elsewhere is as untrusted as a feed.
 _SAFE_PARSER = etree.XMLParser(
@@ -36,14 +37,17 @@ class OpmlList:
 
 
 def export_opml(feeds: Sequence[Feed], *, title: str) -> bytes:
+    """The subscriptions for another feed reader; a URL's user name and password stay here
+    (an export is shared and kept: the other reader asks for them again)."""
     root = etree.Element("opml", version="2.0")
     head = etree.SubElement(root, "head")
     etree.SubElement(head, "title").text = title
     body = etree.SubElement(root, "body")
     for feed in feeds:
-        name = feed.name or feed.title or feed.url
+        url = without_userinfo(feed.url)
+        name = feed.name or feed.title or url
         outline = etree.SubElement(body, "outline", type="rss", text=name, title=name)
-        outline.set("xmlUrl", feed.url)
+        outline.set("xmlUrl", url)
     return etree.tostring(root, pretty_print=True, encoding="UTF-8", xml_declaration=True)
 
 
