@@ -1,10 +1,17 @@
-"""Settings from defaults < syndicate.toml < SYNDICATE_* environment < command line."""
+"""Settings from defaults < syndicate.toml < SYNDICATE_* environment < command line.
+
+A setting the file gets wrong is an error naming the file, the line and the setting; what the
+file has that no version of syndicate reads (a misspelt table, a key outside any table) is
+ignored with a warning naming the file and the line (`ConfigWarning`).
+"""
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +24,10 @@ DEFAULT_CONFIG_FILE = Path("syndicate.toml")
 ENV_PREFIX = "SYNDICATE_"
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
+DEFAULT_MAX_POST_BYTES = 8 * 1024 * 1024
+# Characters that no feed (XML 1.0) can carry: C0 controls but tab/newline/CR, U+FFFE/U+FFFF.
+# A TOML string can have them (as "\u0000"), and so can the environment (all but NUL).
+_CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,7 @@ class Settings:
     interval: int = 60  # [publish] interval: minutes between cron runs (RSS ttl, sy:update*)
     stylesheet: bool = True  # feeds carry an XSL that shows them in a browser as a page
     deadline: float = 60.0  # [fetch] deadline: seconds one HTTP exchange may take, in all
-    max_post_bytes: int = 8 * 1024 * 1024  # a post file larger than this is refused
+    max_post_bytes: int = DEFAULT_MAX_POST_BYTES  # a post file larger than this is refused
 
     @property
     def zone(self) -> ZoneInfo:
@@ -69,42 +80,123 @@ for _field, (_table, _key) in OUTSIDE_SITE_TABLE.items():
     TABLES.setdefault(_table, {})[_key] = _field
 
 
+@dataclass(frozen=True)
+class ConfigWarning:
+    """Something in a configuration file that is ignored; the file and, where known, the line."""
+
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{_where(self.path, self.line)}: {self.message}"
+
+
 def load_settings(
     config_path: Path | None = None,
     overrides: Mapping[str, Any] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    on_warning: Callable[[ConfigWarning], None] | None = None,
 ) -> Settings:
-    """Combine the layers; a named config file must exist, the default one may not."""
+    """Combine the layers; a named config file must exist, the default one may not.
+
+    What the file has that is ignored goes to `on_warning` (the CLI prints it)."""
     environ = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
-    values.update(_read_config_file(config_path))
-    values.update(_read_environment(environ))
-    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    return _validated(values)
+    values, origins = _read_config_file(config_path, on_warning or (lambda warning: None))
+    later: dict[str, Any] = dict(_read_environment(environ))
+    later.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    values.update(later)
+    for name in later:
+        origins.pop(name, None)  # a message about it need not send anyone to the file
+    return _validated(values, origins)
 
 
-def _read_config_file(config_path: Path | None) -> dict[str, Any]:
+def _read_config_file(
+    config_path: Path | None, warn: Callable[[ConfigWarning], None]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The file's settings, and where each stands ("FILE:LINE", for messages)."""
     path = config_path or DEFAULT_CONFIG_FILE
     if not path.exists():
         if config_path is not None:
             raise ConfigError(f"{path}: configuration file not found")
-        return {}
+        return {}, {}
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        document = tomllib.loads(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    lines = _lines_of(text)
+    for warning in _ignored(path, document, lines):
+        warn(warning)
     values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     for table, names in TABLES.items():
         section = document.get(table, {})
         if not isinstance(section, dict):
-            raise ConfigError(f"{path}: [{table}] must be a table")
-        unknown = sorted(set(section) - set(names))
+            raise ConfigError(f"{_where(path, lines.get((table,)))}: [{table}] must be a table")
+        unknown = sorted(set(section) - set(names), key=lambda key: lines.get((table, key), 0))
         if unknown:
-            raise ConfigError(f"{path}: unknown [{table}] setting(s): {', '.join(unknown)}")
-        values.update({names[key]: value for key, value in section.items()})
-    return values
+            where = _where(path, lines.get((table, unknown[0])))
+            raise ConfigError(f"{where}: unknown [{table}] setting(s): {', '.join(unknown)}")
+        for key, value in section.items():
+            values[names[key]] = value
+            origins[names[key]] = _where(path, lines.get((table, key)))
+    return values, origins
+
+
+def _ignored(
+    path: Path, document: dict[str, Any], lines: dict[tuple[str, ...], int]
+) -> list[ConfigWarning]:
+    """A warning for each table or top-level key that no setting is read from."""
+    warnings = []
+    for name, value in document.items():
+        if name in TABLES:
+            continue
+        if isinstance(value, dict):
+            close = difflib.get_close_matches(name, TABLES, n=1)
+            hint = f" (did you mean [{close[0]}]?)" if close else ""
+            message = f"unknown table [{name}] ignored{hint}"
+        else:
+            table = next((t for t, names in TABLES.items() if name in names), None)
+            hint = f" (it belongs in [{table}])" if table else ""
+            message = f"unknown top-level setting {name!r} ignored{hint}"
+        warnings.append(ConfigWarning(path, lines.get((name,)), message))
+    return warnings
+
+
+_TABLE_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]")
+_KEY_LINE = re.compile(r"^\s*([\w\-\"'. ]+?)\s*=")
+
+
+def _lines_of(text: str) -> dict[tuple[str, ...], int]:
+    """The line where each table, (table,), and each key, (table, key), first appears: a scan
+    of the lines for messages, not a parser (a line inside a multi-line string that looks
+    like a key can only misplace a message). Top-level keys are (key,), as tables are."""
+    lines: dict[tuple[str, ...], int] = {}
+    table: tuple[str, ...] = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _TABLE_HEADER.match(line)
+        if header:
+            table = _dotted(header[1])
+            lines.setdefault(table, number)
+            continue
+        key = _KEY_LINE.match(line)
+        if key:
+            name = table + _dotted(key[1])
+            for end in range(1, len(name) + 1):  # a dotted key names its tables too
+                lines.setdefault(name[:end], number)
+    return lines
+
+
+def _dotted(name: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip("\"'") for part in name.split("."))
+
+
+def _where(path: Path, line: int | None) -> str:
+    return f"{path}:{line}" if line else str(path)
 
 
 def _read_environment(environ: Mapping[str, str]) -> dict[str, str]:
@@ -115,20 +207,38 @@ def _read_environment(environ: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-def _validated(values: dict[str, Any]) -> Settings:
+def _validated(values: dict[str, Any], origins: Mapping[str, str]) -> Settings:
+    """`origins`: where in the config file a setting came from, to name it in an error."""
     converted: dict[str, Any] = {}
-    for field in fields(Settings):
-        if field.name in values:
-            converted[field.name] = _convert(field.name, values[field.name])
-    settings = replace(Settings(), **converted)
-    _check(settings)
+    try:
+        for field in fields(Settings):
+            if field.name in values:
+                converted[field.name] = _convert(field.name, values[field.name])
+        settings = replace(Settings(), **converted)
+        _check(settings)
+    except _BadSetting as bad:
+        where = origins.get(bad.name)
+        raise ConfigError(f"{where}: {bad}" if where else str(bad)) from None
     return settings
+
+
+class _BadSetting(ConfigError):
+    """A setting's value is unusable; load_settings adds where it came from."""
+
+    def __init__(self, name: str, message: str) -> None:
+        self.name = name
+        super().__init__(f"{name}: {message}")
 
 
 def _convert(name: str, value: Any) -> Any:
     kind = type(getattr(Settings(), name))
     if name in ("posts", "output", "archive"):
+        if not isinstance(value, str | os.PathLike) or "\0" in str(value):
+            raise _BadSetting(name, f"expected a path (no NUL in it), got {value!r}")
         return Path(value)
+    if isinstance(value, str) and (control := _CONTROL_CHARACTER.search(value)):
+        character = f"U+{ord(control[0]):04X}"
+        raise _BadSetting(name, f"contains the control character {character}: no feed can carry it")
     if name == "base_url" and isinstance(value, str) and not value.endswith("/"):
         return value + "/"  # every file URL is joined onto it as onto a folder
     if kind is bool:
@@ -137,14 +247,14 @@ def _convert(name: str, value: Any) -> Any:
         try:
             return float(value)
         except (TypeError, ValueError):
-            raise ConfigError(f"{name}: expected a number, got {value!r}") from None
+            raise _BadSetting(name, f"expected a number, got {value!r}") from None
     if kind is int:
         try:
             return int(value)
         except (TypeError, ValueError):
-            raise ConfigError(f"{name}: expected a whole number, got {value!r}") from None
+            raise _BadSetting(name, f"expected a whole number, got {value!r}") from None
     if not isinstance(value, str):
-        raise ConfigError(f"{name}: expected text, got {value!r}")
+        raise _BadSetting(name, f"expected text, got {value!r}")
     return value
 
 
@@ -156,26 +266,30 @@ def _as_bool(name: str, value: Any) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise ConfigError(f"{name}: expected true or false, got {value!r}")
+    raise _BadSetting(name, f"expected true or false, got {value!r}")
 
 
 def _check(settings: Settings) -> None:
     parts = urlsplit(settings.base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"base_url: expected an absolute http(s) URL, got {settings.base_url!r}")
+        raise _BadSetting(
+            "base_url", f"expected an absolute http(s) URL, got {settings.base_url!r}"
+        )
     if settings.hub is not None and urlsplit(settings.hub).scheme not in ("http", "https"):
-        raise ConfigError(f"hub: expected an http(s) URL, got {settings.hub!r}")
+        raise _BadSetting("hub", f"expected an http(s) URL, got {settings.hub!r}")
     if settings.interval < 1:
-        raise ConfigError(f"interval: must be at least 1 minute, got {settings.interval}")
+        raise _BadSetting("interval", f"must be at least 1 minute, got {settings.interval}")
     if settings.jobs < 1:
-        raise ConfigError(f"jobs: must be at least 1, got {settings.jobs}")
+        raise _BadSetting("jobs", f"must be at least 1, got {settings.jobs}")
     if not 0 < settings.deadline <= 3600:
-        raise ConfigError(f"deadline: must be between 0 and 3600 seconds, got {settings.deadline}")
+        raise _BadSetting(
+            "deadline", f"must be between 0 and 3600 seconds, got {settings.deadline}"
+        )
     if settings.max_post_bytes < 1:
-        raise ConfigError(f"max_post_bytes: must be at least 1, got {settings.max_post_bytes}")
+        raise _BadSetting("max_post_bytes", f"must be at least 1, got {settings.max_post_bytes}")
     if settings.feed_limit < 1:
-        raise ConfigError(f"feed_limit: must be at least 1, got {settings.feed_limit}")
+        raise _BadSetting("feed_limit", f"must be at least 1, got {settings.feed_limit}")
     try:
         settings.zone  # noqa: B018 - resolving the zone is the check
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"timezone: unknown time zone {settings.timezone!r}") from None
+        raise _BadSetting("timezone", f"unknown time zone {settings.timezone!r}") from None

@@ -38,7 +38,7 @@ from syndicate.listing import (
 from syndicate.lock import output_lock
 from syndicate.model import Post
 from syndicate.site import HISTORY_PAGE, SitePlan, finish
-from syndicate.sources import cache_keys, importer_for, kept, parse_file, post_files
+from syndicate.sources import cache_keys, importer_for, kept, parse_sized, post_files
 from syndicate.writer import WRITING, FileData, read_manifest_keys, write_site
 
 MAX_EDITED = 16  # more edits than this at once: a full build costs about the same
@@ -81,9 +81,14 @@ def posts_in_scan(
     folder: Path, scanned: Sequence[tuple[str, int, int]]
 ) -> list[tuple[str, int, int]]:
     """sources.post_files(folder) from freshness.scan_inputs(folder): the same files, named
-    the same way, without a second walk of the folder."""
+    the same way, without a second walk of the folder (and, as it does, without the names
+    that cannot be followed, which the scan lists with size -1)."""
     prefix = f"{folder}/"
-    return [(prefix + rel, size, mtime) for rel, size, mtime in scanned if importer_for(rel)]
+    return [
+        (prefix + rel, size, mtime)
+        for rel, size, mtime in scanned
+        if size >= 0 and importer_for(rel)
+    ]
 
 
 def _same_site(settings: Settings, listing: Listing) -> bool:
@@ -117,7 +122,7 @@ def _posts_to_show(
         before = cache.entry(key_of(path))
         if slug is None or before is None or before[:2] != (old_size, old_mtime):
             return None
-        parsed = parse_file(Path(path), settings.zone)
+        parsed = parse_sized(Path(path), size, settings.zone, max_bytes=settings.max_post_bytes)
         now = kept(parsed, (path, size, mtime_ns), settings.zone, cache, key_of(path))
         if not _lists_alike(before[2], now):
             return None

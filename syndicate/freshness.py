@@ -13,11 +13,12 @@ too), imports no renderer and touches no file. Only the standard library is used
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
-from collections.abc import Collection, Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from syndicate import __version__
@@ -102,25 +103,100 @@ def write_stamp(output: Path, stamp: Stamp) -> None:
 
 
 def scan_inputs(folder: Path) -> list[tuple[str, int, int]]:
-    """(relative path, size, mtime_ns) of every non-hidden file below folder, sorted."""
-    found: list[tuple[str, int, int]] = []
+    """(relative path, size, mtime_ns) of every non-hidden file below folder, sorted; a name
+    that cannot be followed (walk_folder) with size -1 and its own mtime, so that the stamp
+    changes when it is mended or removed."""
     skip = len(str(folder)) + 1
-    stack = [folder]
+    walk = walk_folder(folder)
+    found = [(path[skip:], size, mtime_ns) for path, size, mtime_ns in walk.files]
+    found += [(bad.path[skip:], -1, bad.mtime_ns) for bad in walk.unreachable]
+    return sorted(found)
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """A name in a folder of posts that cannot be followed: why, whether it is known to be a
+    folder, and its own modification time (of the symlink, not of what it names)."""
+
+    path: str
+    reason: str
+    folder: bool
+    mtime_ns: int
+
+
+@dataclass
+class Walk:
+    files: list[tuple[str, int, int]] = field(default_factory=list)  # (path, size, mtime_ns)
+    unreachable: list[Unreachable] = field(default_factory=list)
+
+
+def walk_folder(folder: Path, *, wanted: Callable[[str], bool] = lambda name: True) -> Walk:
+    """The regular files below `folder` whose names are `wanted` (hidden ones aside), following
+    symlinks, in no particular order. A dangling symlink, a symlink loop (a -> b -> a, or a
+    link to a folder that holds it), an unreadable folder or a name that is not a regular file
+    (a FIFO: reading it would wait forever) is skipped and listed as unreachable."""
+    walk = Walk()
+    try:
+        top = os.stat(folder)
+    except OSError as exc:
+        walk.unreachable.append(Unreachable(str(folder), _reason(exc), True, 0))
+        return walk
+    stack = [(str(folder), frozenset({(top.st_dev, top.st_ino)}))]
     while stack:
-        current = stack.pop()
+        current, ancestors = stack.pop()
         try:
-            entries = list(os.scandir(current))
-        except OSError:
+            with os.scandir(current) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            walk.unreachable.append(Unreachable(current, _reason(exc), True, _own_mtime(current)))
             continue
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            if entry.is_dir(follow_symlinks=True):
-                stack.append(Path(entry.path))
-            else:
-                stat = entry.stat()
-                found.append((entry.path[skip:], stat.st_size, stat.st_mtime_ns))
-    return sorted(found)
+            try:
+                _walk_entry(walk, entry, ancestors, stack, wanted)
+            except OSError as exc:
+                walk.unreachable.append(
+                    Unreachable(entry.path, _reason(exc), False, _own_mtime(entry.path))
+                )
+    return walk
+
+
+def _walk_entry(
+    walk: Walk, entry: os.DirEntry[str], ancestors: frozenset[tuple[int, int]],
+    stack: list[tuple[str, frozenset[tuple[int, int]]]], wanted: Callable[[str], bool],
+) -> None:  # fmt: skip
+    if entry.is_dir():
+        stat = entry.stat()
+        identity = (stat.st_dev, stat.st_ino)
+        if identity in ancestors:
+            reason = "a symlink loop (a link to a folder that holds it)"
+            walk.unreachable.append(Unreachable(entry.path, reason, True, _own_mtime(entry.path)))
+        else:
+            stack.append((entry.path, ancestors | {identity}))
+    elif entry.is_file():
+        if wanted(entry.name):
+            stat = entry.stat()
+            walk.files.append((entry.path, stat.st_size, stat.st_mtime_ns))
+    elif entry.is_symlink() and not os.path.exists(entry.path):
+        reason = f"a dangling symlink (to {os.readlink(entry.path)}, which does not exist)"
+        walk.unreachable.append(Unreachable(entry.path, reason, False, _own_mtime(entry.path)))
+    elif wanted(entry.name):
+        reason = "not a regular file"
+        walk.unreachable.append(Unreachable(entry.path, reason, False, _own_mtime(entry.path)))
+
+
+def _reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "a symlink loop (too many levels of symbolic links)"
+    return f"cannot read: {exc.strerror or exc}"
+
+
+def _own_mtime(path: str) -> int:
+    try:
+        return os.lstat(path).st_mtime_ns
+    except OSError:
+        return 0
 
 
 def manifest_paths(output: Path) -> list[str] | None:

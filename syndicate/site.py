@@ -11,7 +11,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from importlib import resources
 from typing import TypeVar
@@ -63,6 +63,12 @@ JSON_FEED_TYPE = "application/feed+json"
 EMPTY_SITE_DATE = datetime(2000, 1, 1, tzinfo=UTC)  # a feed must have a date; an empty one has none
 DEFAULT_TITLE = "syndicate"
 COMMENT_FEED_LIMIT = 50
+# A post's own comment feeds show its newest comments, up to this many (its page shows them
+# all): 100,000 of them through feedgen took 1 GB and 16 s, and no reader wants such a feed.
+POST_COMMENT_FEED_LIMIT = 1000
+# A reply nested deeper shows on the page at this depth: the page's template nests by
+# recursion, and a chain of 3,000 replies exceeded Python's recursion limit.
+PAGE_THREAD_DEPTH = 32
 
 
 def build(settings: Settings, *, lock_held: bool = False, stamp_inputs: str = "") -> BuildReport:
@@ -80,7 +86,9 @@ def build(settings: Settings, *, lock_held: bool = False, stamp_inputs: str = ""
 def _build(
     settings: Settings, cache: PostCache, *, lock_held: bool, stamp_inputs: str
 ) -> BuildReport:
-    loaded = load_posts(settings.posts, zone=settings.zone, cache=cache)
+    loaded = load_posts(
+        settings.posts, zone=settings.zone, cache=cache, max_post_bytes=settings.max_post_bytes
+    )
     report = BuildReport(
         posts=len(loaded.posts),
         drafts=loaded.drafts,
@@ -281,10 +289,17 @@ class SitePlan:
             key=lambda candidate: candidate[:3],
         )  # fmt: skip
         self.comment_feed_posts = list(dict.fromkeys(post.slug for *_, post in newest))
+        # Each post shown loaded once, however many of its comments are listed: a post with
+        # 100k comments was read from the cache and unpickled again for each of its 50 items.
+        shown: dict[str, tuple[Post, dict[str, Comment]]] = {}
+        for *_, post in newest:
+            if post.slug not in shown:
+                full = self.full(post)
+                shown[post.slug] = (full, comments_by_id(full))
         items = [
-            comment_item(full, full.comments[index])
+            comment_item(full, full.comments[index], by_id)
             for _, _, index, post in newest
-            for full in (self.full(post),)
+            for full, by_id in (shown[post.slug],)
         ]
         material = [(it.post.digest, it.comment.id, it.comment.via) for it in items]
         if self.unchanged(paths.COMMENTS_RSS, paths.COMMENTS_ATOM, self.key_of(material)):
@@ -300,7 +315,7 @@ class SitePlan:
         layout = self.layout
         rss_path, atom_path = layout.post_comments_rss(post), layout.post_comments_atom(post)
         page_url = layout.url(layout.post_page(post))
-        items = comment_items(post)
+        items = comment_items(post, limit=POST_COMMENT_FEED_LIMIT)
         updated = max(post.last_modified, latest_comment_date(post) or post.last_modified)
         meta = self.meta(
             f"Comments on: {post.title}", f"Comments on “{post.title}”", page_url,
@@ -313,7 +328,7 @@ class SitePlan:
         ]
         page = render_post_page(
             site_title=self.title, language=self.settings.language, home_url=self.home_url,
-            post=post, layout=layout,
+            post=page_threads(post), layout=layout,
             feeds=[*self.site_feed_links(), *post_feeds, *self.tag_feed_links(post.tags)],
         )  # fmt: skip
         return {rss_path: feed.rss, atom_path: feed.atom, layout.post_page(post): page}
@@ -569,21 +584,67 @@ def feed_stylesheet() -> bytes:
     return (resources.files("syndicate") / "templates" / paths.STYLESHEET).read_bytes()
 
 
-def comment_items(post: Post) -> list[CommentItem]:
-    """The post's comments, newest first; undated ones count as of the post's date."""
+def comment_items(post: Post, *, limit: int | None = None) -> list[CommentItem]:
+    """The post's comments (the newest `limit`), newest first; undated ones count as of the
+    post's date."""
     ordered = sorted(
         enumerate(post.comments),
         key=lambda pair: (comment_time(post, pair[1]), pair[0]),
         reverse=True,
     )
-    return [comment_item(post, comment) for _, comment in ordered]
+    by_id = comments_by_id(post)
+    return [comment_item(post, comment, by_id) for _, comment in ordered[:limit]]
 
 
-def comment_item(post: Post, comment: Comment) -> CommentItem:
+def page_threads(post: Post) -> Post:
+    """The post as its page shows its threads: a reply nested deeper than PAGE_THREAD_DEPTH
+    shows as a reply to its ancestor at that depth (as WordPress shows replies beyond its
+    thread depth), and of a loop of replies (which no thread reaches) the first comment shows
+    at the top. The comment feeds keep every reply's own parent. One pass: each comment's
+    depth is worked out once, walking up only to a comment already placed."""
+    by_id = comments_by_id(post)
+    depth: dict[str, int] = {}  # 1 for a top-level comment
+    anchor: dict[str, str] = {}  # a comment at least PAGE_THREAD_DEPTH deep -> its ancestor there
+    shown: dict[str, str | None] = {}  # the parent the page shows, where it is not its own
+    for comment in post.comments:
+        chain: list[Comment] = []
+        on_chain: set[str] = set()
+        current: Comment | None = comment
+        while current is not None and current.id not in depth and current.id not in on_chain:
+            chain.append(current)
+            on_chain.add(current.id)
+            current = by_id.get(current.in_reply_to) if current.in_reply_to else None
+        above = current if current is not None and current.id in depth else None
+        in_loop = current is not None and above is None
+        for link in reversed(chain):
+            if above is None:
+                depth[link.id] = 1
+                if in_loop:
+                    shown[link.id], in_loop = None, False
+            else:
+                depth[link.id] = depth[above.id] + 1
+                if depth[link.id] > PAGE_THREAD_DEPTH:
+                    shown[link.id] = anchor[link.id] = anchor[above.id]
+            if depth[link.id] == PAGE_THREAD_DEPTH:
+                anchor[link.id] = link.id
+            above = link
+    if not shown:
+        return post
+    comments = tuple(
+        replace(c, in_reply_to=shown[c.id]) if c.id in shown else c for c in post.comments
+    )
+    return replace(post, comments=comments)
+
+
+def comments_by_id(post: Post) -> dict[str, Comment]:
+    """The post's comments by id (the first of any that share one), to find a reply's parent
+    without a pass over every comment for each reply."""
+    return {comment.id: comment for comment in reversed(post.comments)}
+
+
+def comment_item(post: Post, comment: Comment, by_id: dict[str, Comment]) -> CommentItem:
     """A comment with its post and, for a reply, the comment it replies to."""
-    parent = None
-    if comment.in_reply_to:
-        parent = next((c for c in post.comments if c.id == comment.in_reply_to), None)
+    parent = by_id.get(comment.in_reply_to) if comment.in_reply_to else None
     return CommentItem(post, comment, parent)
 
 

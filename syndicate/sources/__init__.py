@@ -1,13 +1,15 @@
 """Importers of stored posts, one module per format, behind one small interface.
 
-A new format is one module with a `SUFFIXES` tuple and a `read_post(path, *, zone)` function,
-added to `IMPORTERS` below.
+A new format is one module with a `SUFFIXES` tuple and a `read_post(path, *, zone, max_bytes)`
+function, added to `IMPORTERS` below.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
@@ -17,10 +19,12 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from syndicate.cache import Parsed, PostCache, light_copy
+from syndicate.config import DEFAULT_MAX_POST_BYTES
 from syndicate.errors import ConfigError, PostError, PostWarning
+from syndicate.freshness import Unreachable, walk_folder
 from syndicate.model import Post
 from syndicate.sources import markdown, text
-from syndicate.sources.base import ReadResult
+from syndicate.sources.base import ReadResult, too_large
 from syndicate.workers import worker_pool
 
 if TYPE_CHECKING:
@@ -49,33 +53,44 @@ def importer_for(path: Path | str) -> ModuleType | None:
     return None
 
 
-def post_files(folder: Path) -> list[tuple[str, int, int]]:
+def post_files(
+    folder: Path, *, errors: list[PostError] | None = None
+) -> list[tuple[str, int, int]]:
     """(path, size, mtime_ns) of the files an importer understands, sorted by path; hidden
-    files and folders are skipped. Plain strings and one scandir pass: a site has many."""
-    found: list[tuple[str, int, int]] = []
-    stack = [str(folder)]
-    while stack:
-        with os.scandir(stack.pop()) as entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                if entry.is_dir():
-                    stack.append(entry.path)
-                elif entry.is_file() and importer_for(entry.name) is not None:
-                    stat = entry.stat()
-                    found.append((entry.path, stat.st_size, stat.st_mtime_ns))
-    return sorted(found)
+    files and folders are skipped. Plain strings and one scandir pass: a site has many.
+
+    A name that cannot be followed (a dangling symlink, a symlink loop, an unreadable folder)
+    is skipped, and added to `errors` when it could hold posts: a post file's name, a folder,
+    or a name without a suffix (which may be a folder)."""
+    walk = walk_folder(folder, wanted=lambda name: importer_for(name) is not None)
+    if errors is not None:
+        errors.extend(
+            PostError(bad.path, f"{bad.reason}: skipped")
+            for bad in sorted(walk.unreachable, key=lambda bad: bad.path)
+            if _may_hold_posts(bad)
+        )
+    return sorted(walk.files)
 
 
-def load_posts(folder: Path, *, zone: tzinfo, cache: PostCache | None = None) -> LoadResult:
+def _may_hold_posts(bad: Unreachable) -> bool:
+    name = os.path.basename(bad.path)
+    return bad.folder or importer_for(name) is not None or not os.path.splitext(name)[1]
+
+
+def load_posts(
+    folder: Path, *, zone: tzinfo, cache: PostCache | None = None,
+    max_post_bytes: int = DEFAULT_MAX_POST_BYTES,
+) -> LoadResult:  # fmt: skip
     """Read every post under `folder`; a bad file is reported and the others still load.
 
     With a cache, unchanged files are not read again and their posts come back without their
     HTML (`content_deferred`; `cache.full(post)` brings it); changed files are parsed, in
-    worker processes when there are many, and stored for next time."""
+    worker processes when there are many, and stored for next time. A file larger than
+    `max_post_bytes` is refused unread (and not cached: the limit may be raised)."""
     if not folder.is_dir():
         raise ConfigError(f"{folder}: posts folder not found")
-    files = post_files(folder)
+    unreachable: list[PostError] = []
+    files = post_files(folder, errors=unreachable)
     key_of = cache_keys(folder)
     outcomes: dict[str, Parsed] = {}
     misses: list[tuple[str, int, int]] = []
@@ -83,6 +98,9 @@ def load_posts(folder: Path, *, zone: tzinfo, cache: PostCache | None = None) ->
     rows = cache.rows_under(folder.resolve()) if cache is not None else _no_rows()
     row = next(rows, None)
     for path, size, mtime_ns in files:
+        if size > max_post_bytes:
+            outcomes[path] = Parsed(None, (), too_large(path, size, max_post_bytes))
+            continue
         key = key_of(path)
         while row is not None and row[0] < key:
             row = next(rows, None)
@@ -92,12 +110,21 @@ def load_posts(folder: Path, *, zone: tzinfo, cache: PostCache | None = None) ->
         else:
             outcomes[path] = cached
     rows.close()  # before the cache is written to
-    parsed_now = parse_all([Path(path) for path, _, _ in misses], zone)
-    for (path, size, mtime_ns), parsed in zip(misses, parsed_now, strict=True):
-        outcomes[path] = kept(parsed, (path, size, mtime_ns), zone, cache, key_of(path))
+    small = [file for file in misses if file[1] < BIG_POST_BYTES]
+    big = [file for file in misses if file[1] >= BIG_POST_BYTES]
+    parsed_small = parse_all([Path(file[0]) for file in small], zone, max_bytes=max_post_bytes)
+    parsed_now = itertools.chain(
+        zip(small, parsed_small, strict=True),
+        ((file, parse_alone(Path(file[0]), zone, max_bytes=max_post_bytes)) for file in big),
+    )
+    for file, parsed in parsed_now:
+        outcomes[file[0]] = kept(parsed, file, zone, cache, key_of(file[0]))
     if cache is not None:
         cache.commit()
-    return collect(files, outcomes)
+    result = collect(files, outcomes)
+    if unreachable:  # reported in path order, among the files' own errors
+        result.errors = sorted([*unreachable, *result.errors], key=lambda error: str(error.path))
+    return result
 
 
 def _no_rows() -> Generator[tuple[Any, ...], None, None]:
@@ -162,20 +189,22 @@ def collect(files: list[tuple[str, int, int]], outcomes: dict[str, Parsed]) -> L
 PARALLEL_FROM = 64  # below this many files to parse, worker processes cost more than they save
 
 
-def parse_all(paths: list[Path], zone: tzinfo) -> Iterator[Parsed]:
+def parse_all(
+    paths: list[Path], zone: tzinfo, *, max_bytes: int = DEFAULT_MAX_POST_BYTES
+) -> Iterator[Parsed]:
     """Parse files in order, on every core when there are many (Markdown rendering is
     CPU-bound). Results are yielded as they come and only a few chunks are in flight at once,
     so that the caller can store each post and keep its light copy while the parsed posts
     never pile up (Executor.map would submit every file at once and hold every result)."""
     workers = min(os.cpu_count() or 1, 8)
     if len(paths) < PARALLEL_FROM or workers < 2:
-        yield from (parse_file(path, zone) for path in paths)
+        yield from (parse_file(path, zone, max_bytes=max_bytes) for path in paths)
         return
     size = max(8, min(64, len(paths) // (workers * 8)))
     chunks = [paths[start : start + size] for start in range(0, len(paths), size)]
     per_pool = workers * CHUNKS_PER_WORKER
     for start in range(0, len(chunks), per_pool):
-        yield from _parse_in_pool(chunks[start : start + per_pool], zone, workers)
+        yield from _parse_in_pool(chunks[start : start + per_pool], zone, workers, max_bytes)
 
 
 CHUNKS_IN_FLIGHT = 4  # per worker: enough to keep every core busy while the caller stores
@@ -187,27 +216,75 @@ CHUNKS_IN_FLIGHT = 4  # per worker: enough to keep every core busy while the cal
 CHUNKS_PER_WORKER = 16
 
 
-def _parse_in_pool(chunks: list[list[Path]], zone: tzinfo, workers: int) -> Iterator[Parsed]:
+def _parse_in_pool(
+    chunks: list[list[Path]], zone: tzinfo, workers: int, max_bytes: int
+) -> Iterator[Parsed]:
     """One pool of workers (workers.py) for these chunks: what they leaked goes when they exit."""
     with worker_pool(workers) as pool:
         in_flight: deque[Future[list[Parsed]]] = deque()
         for chunk in chunks:
-            in_flight.append(pool.submit(parse_files, chunk, zone))
+            in_flight.append(pool.submit(parse_files, chunk, zone, max_bytes))
             if len(in_flight) >= workers * CHUNKS_IN_FLIGHT:
                 yield from in_flight.popleft().result()
         while in_flight:
             yield from in_flight.popleft().result()
 
 
-def parse_files(paths: list[Path], zone: tzinfo) -> list[Parsed]:
-    return [parse_file(path, zone) for path in paths]
+def parse_files(paths: list[Path], zone: tzinfo, max_bytes: int) -> list[Parsed]:
+    return [parse_file(path, zone, max_bytes=max_bytes) for path in paths]
 
 
-def parse_file(path: Path, zone: tzinfo) -> Parsed:
+# What parsing a file takes is not bounded by its size: cmarkgfm's syntax tree, which it never
+# frees, takes up to 340 bytes a byte of Markdown (1 MiB of `>`: 367 MB; of `[`: 270 MB), and a
+# post's comments each leave one behind. So a file this large or larger is parsed in a worker
+# process of its own that may take at most PARSE_MEMORY_BYTES more than it starts with: a file
+# that needs more is refused, and what was taken goes when the worker ends.
+BIG_POST_BYTES = 256 * 1024
+PARSE_MEMORY_BYTES = 384 * 1024 * 1024
+
+
+def parse_sized(path: Path, size: int, zone: tzinfo, *, max_bytes: int) -> Parsed:
+    """A file whose size is known: a big one in a worker of its own (parse_alone)."""
+    if size >= BIG_POST_BYTES:
+        return parse_alone(path, zone, max_bytes=max_bytes)
+    return parse_file(path, zone, max_bytes=max_bytes)
+
+
+def parse_alone(path: Path, zone: tzinfo, *, max_bytes: int) -> Parsed:
+    if not sys.platform.startswith("linux"):  # no cap on a worker's memory to be had
+        return parse_file(path, zone, max_bytes=max_bytes)
+    from concurrent.futures.process import BrokenProcessPool
+
+    with worker_pool(1, initializer=_cap_memory, initargs=(PARSE_MEMORY_BYTES,)) as pool:
+        try:
+            return pool.submit(parse_file, path, zone, max_bytes=max_bytes).result()
+        except (BrokenProcessPool, MemoryError):  # cmark aborts when malloc fails
+            megabytes = PARSE_MEMORY_BYTES // (1024 * 1024)
+            message = f"needs more than {megabytes} MB of memory to read: not published"
+            return Parsed(None, (), PostError(path, message))
+
+
+def _cap_memory(extra_bytes: int) -> None:
+    """In a worker about to parse a big file: its data may grow by `extra_bytes` at most, and
+    should it be aborted, it leaves no core file and prints nothing (cmark says why it aborts
+    on stderr: the build reports the file instead, in one line). Its errors come back pickled."""
+    import resource
+
+    with open(os.devnull, "wb") as devnull:
+        os.dup2(devnull.fileno(), 2)
+
+    with open("/proc/self/status", encoding="ascii") as status:
+        kilobytes = next(int(line.split()[1]) for line in status if line.startswith("VmData:"))
+    limit = kilobytes * 1024 + extra_bytes
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def parse_file(path: Path, zone: tzinfo, *, max_bytes: int = DEFAULT_MAX_POST_BYTES) -> Parsed:
     module = importer_for(path)
     assert module is not None
     try:
-        read: ReadResult = module.read_post(path, zone=zone)
+        read: ReadResult = module.read_post(path, zone=zone, max_bytes=max_bytes)
     except PostError as error:
         return Parsed(None, (), error)
     return Parsed(read.post, read.warnings)

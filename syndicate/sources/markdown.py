@@ -18,13 +18,16 @@ import yaml
 from cmarkgfm.cmark import Options
 
 from syndicate.clean import plain_text, sanitize_untrusted_html, xml_safe
-from syndicate.errors import PostError
+from syndicate.errors import PostError, PostWarning
 from syndicate.model import Comment, Post
-from syndicate.sources.base import ReadResult, make_slug, read_utf8
+from syndicate.sources.base import ReadResult, make_slug, read_utf8, shown
+from syndicate.sources.yaml_front_matter import load_front_matter
 
 SUFFIXES = (".md", ".markdown")
 DATED_FILENAME = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 FENCES = {"---": "yaml", "+++": "toml"}
+# Each tag has feeds of its own (two files, about 6 ms): a post's 20,000 tags took minutes.
+MAX_TAGS = 100
 # GitHub's cmark-gfm (C): measured at 0.11 ms a 650-word post against mistune's 2.3 ms, the
 # largest cost of a first build. GFM's extensions, but not its tag filter: an author's raw HTML
 # (an embed) is theirs on their page; feeds sanitise it (clean.feed_ready_html).
@@ -33,18 +36,51 @@ _TRUSTED = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_FOOTNOTES
 # Raw HTML in a comment is let through to the sanitiser, which drops what is not allowed (and
 # the text of <script>/<style>) the way blog engines treat comments, rather than showing it escaped.
 _UNTRUSTED = Options.CMARK_OPT_UNSAFE
+# Elements nested deeper than this are refused: the HTML sanitiser (nh3's html5ever) takes time
+# in proportion to the depth for each element it opens (40,000 nested quotes: 4.5 s; 100,000:
+# 40 s a feed), and libxml2 stops at this depth too. Counted only in HTML with many tags.
+MAX_HTML_DEPTH = 256
+_DEPTH_CHECK_FROM_TAGS = 2000
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^<>]*>")
+# Elements that do not nest: void ones, and those whose end tag may be left out (an open <p>
+# is closed by the next one).
+_NOT_NESTING = {
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+    "source", "track", "wbr", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th",
+    "thead", "tbody", "tfoot", "colgroup", "caption", "rb", "rt", "rp",
+}  # fmt: skip
+
+
+class TooDeep(ValueError):
+    """Markdown whose HTML nests elements more than MAX_HTML_DEPTH deep."""
+
+    def __init__(self) -> None:
+        super().__init__(f"its HTML nests elements more than {MAX_HTML_DEPTH} deep")
 
 
 def render_markdown(text: str) -> str:
-    """The author's own Markdown: raw HTML is theirs to use."""
+    """The author's own Markdown: raw HTML is theirs to use. TooDeep for absurd nesting."""
     html = cmarkgfm.markdown_to_html_with_extensions(xml_safe(text), _TRUSTED, EXTENSIONS)
-    return str(html).strip()
+    return _not_too_deep(str(html).strip())
 
 
 def render_untrusted_markdown(text: str) -> str:
-    """A stranger's Markdown, allow-list sanitised."""
+    """A stranger's Markdown, allow-list sanitised. TooDeep for absurd nesting."""
     html = cmarkgfm.markdown_to_html_with_extensions(xml_safe(text), _UNTRUSTED, EXTENSIONS)
-    return sanitize_untrusted_html(str(html).strip())
+    return sanitize_untrusted_html(_not_too_deep(str(html).strip()))
+
+
+def _not_too_deep(html: str) -> str:
+    if html.count("<") < _DEPTH_CHECK_FROM_TAGS:
+        return html
+    depth = 0
+    for tag in _TAG.finditer(html):
+        if tag[2].lower() in _NOT_NESTING or tag[0].endswith("/>"):
+            continue
+        depth = max(depth - 1, 0) if tag[1] else depth + 1
+        if depth > MAX_HTML_DEPTH:
+            raise TooDeep
+    return html
 
 
 class FrontMatter:
@@ -79,15 +115,19 @@ class FrontMatter:
         return xml_safe(str(value)).strip()
 
 
-def read_post(path: Path, *, zone: tzinfo) -> ReadResult:
-    front, body = split_front_matter(path, read_utf8(path))
+def read_post(path: Path, *, zone: tzinfo, max_bytes: int) -> ReadResult:
+    front, body = split_front_matter(path, read_utf8(path, max_bytes=max_bytes))
     title = front.text("title", required=True)
     assert title is not None
     published = parse_date(front, "date", front.data.get("date"), zone)
     if published is None:
         raise PostError(path, "missing 'date' in the front matter", front.first_line - 1)
-    content_html = render_markdown(body)
+    try:
+        content_html = render_markdown(body)
+    except TooDeep as exc:
+        raise PostError(path, f"the text: {exc}", front.first_line + len(front.lines) + 1) from None
     summary = front.text("summary") or first_paragraph_text(content_html)
+    tags = parse_tags(front)
     post = Post(
         source=str(path),
         title=title,
@@ -97,14 +137,18 @@ def read_post(path: Path, *, zone: tzinfo) -> ReadResult:
         content_html=content_html,
         summary=summary,
         author=front.text("author"),
-        tags=parse_tags(front),
+        tags=tags[:MAX_TAGS],
         id=front.text("id"),
         comments=parse_comments(front, zone),
         draft=parse_bool(front, "draft"),
     )
     if not post.slug:
         raise front.error("slug", "the slug is empty after removing unusable characters")
-    return ReadResult(post)
+    warnings: tuple[PostWarning, ...] = ()
+    if len(tags) > MAX_TAGS:
+        message = f"{len(tags):,} tags: only the first {MAX_TAGS} are published"
+        warnings = (PostWarning(path, message, front.line_of("tags")),)
+    return ReadResult(post, warnings)
 
 
 def split_front_matter(path: Path, text: str) -> tuple[FrontMatter, str]:
@@ -123,24 +167,11 @@ def split_front_matter(path: Path, text: str) -> tuple[FrontMatter, str]:
     return FrontMatter(path, data, front_lines, first_line=2), "\n".join(lines[end + 1 :])
 
 
-# libyaml's C parser when PyYAML was built with it: several times faster on big sites.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class FrontMatterLoader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """YAML's safe loader, but dates stay text: parse_date reads them and can say what is wrong
-    with one (PyYAML's own timestamp constructor raises bare ValueErrors for 2020-13-45)."""
-
-
-FrontMatterLoader.yaml_implicit_resolvers = {
-    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-}
-
-
 def _parse_front_matter(path: Path, kind: str, source: str) -> dict[str, Any]:
     try:
-        data = yaml.load(source, FrontMatterLoader) if kind == "yaml" else tomllib.loads(source)
+        data = load_front_matter(path, source) if kind == "yaml" else tomllib.loads(source)
+    except RecursionError:  # tomllib reads nested arrays recursively
+        raise PostError(path, "front matter nested too deeply", 2) from None
     except yaml.MarkedYAMLError as exc:
         line = 2 + exc.problem_mark.line if exc.problem_mark else 1
         raise PostError(path, f"invalid YAML front matter: {exc.problem}", line) from None
@@ -170,14 +201,14 @@ def parse_date(front: FrontMatter, key: str, value: Any, zone: tzinfo) -> dateti
         try:
             moment = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise front.error(key, f"{key!r} is not an ISO 8601 date: {value!r}") from None
+            raise front.error(key, f"{key!r} is not an ISO 8601 date: {shown(value)}") from None
     else:
-        raise front.error(key, f"{key!r} is not a date: {value!r}")
+        raise front.error(key, f"{key!r} is not a date: {shown(value)}")
     moment = moment if moment.tzinfo else moment.replace(tzinfo=zone)
     try:
         moment.astimezone(UTC)  # feeds and the archive keep UTC; it must exist there too
     except (OverflowError, ValueError):
-        raise front.error(key, f"{key!r} is out of range: {value!r}") from None
+        raise front.error(key, f"{key!r} is out of range: {shown(value)}") from None
     return moment
 
 
@@ -199,12 +230,15 @@ def parse_bool(front: FrontMatter, key: str) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "yes", "false", "no"):
         return value.strip().lower() in ("true", "yes")
-    raise front.error(key, f"{key!r} must be true or false, got {value!r}")
+    raise front.error(key, f"{key!r} must be true or false, got {shown(value)}")
 
 
 def first_paragraph_text(html: str) -> str:
-    match = re.search(r"<p>(.*?)</p>", html, re.DOTALL)
-    return plain_text(match.group(1)) if match else ""
+    """The text of the first <p>...</p> (two finds: a regular expression went back to every
+    later <p> when no </p> followed, which took 34 s for 40,000 of them)."""
+    start = html.find("<p>")
+    end = html.find("</p>", start + 3) if start >= 0 else -1
+    return plain_text(html[start + 3 : end]) if end >= 0 else ""
 
 
 def parse_comments(front: FrontMatter, zone: tzinfo) -> tuple[Comment, ...]:
@@ -225,18 +259,28 @@ def _comment(front: FrontMatter, index: int, item: Any, zone: tzinfo) -> Comment
         raise front.error("comments", f"{where} has no author")
     likes = item.get("likes", 0)
     if not isinstance(likes, int) or isinstance(likes, bool) or likes < 0:
-        raise front.error("likes", f"{where}: 'likes' must be a whole number, got {likes!r}")
+        raise front.error("likes", f"{where}: 'likes' must be a whole number, got {shown(likes)}")
     author_url = item.get("author_url")
     parent = item.get("in_reply_to")
+    for key, value in (("id", item.get("id")), ("in_reply_to", parent)):
+        if isinstance(value, list | dict):
+            raise front.error(key, f"{where}: {key!r} must be text or a number")
     return Comment(
         id=str(item.get("id", index + 1)),
         author=xml_safe(author).strip(),
         author_url=_safe_url(author_url) if author_url else None,
         published=parse_date(front, "date", item.get("date"), zone),
-        content_html=render_untrusted_markdown(str(item.get("body") or "")),
+        content_html=_comment_html(front, where, item.get("body")),
         in_reply_to=str(parent) if parent is not None else None,
         likes=likes,
     )
+
+
+def _comment_html(front: FrontMatter, where: str, body: Any) -> str:
+    try:
+        return render_untrusted_markdown(str(body or ""))
+    except TooDeep as exc:
+        raise front.error("comments", f"{where}: {exc}") from None
 
 
 def _safe_url(url: Any) -> str | None:
@@ -245,15 +289,22 @@ def _safe_url(url: Any) -> str | None:
 
 
 def _check_threads(front: FrontMatter, comments: list[Comment]) -> None:
-    ids = [comment.id for comment in comments]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    """Ids unique, replies to comments present: one pass over a set (a post may have 100k)."""
+    ids: set[str] = set()
+    duplicates: set[str] = set()
+    for comment in comments:
+        if comment.id in ids:
+            duplicates.add(comment.id)
+        ids.add(comment.id)
     if duplicates:
-        raise front.error("comments", f"duplicate comment id(s): {', '.join(duplicates)}")
+        first = ", ".join(sorted(duplicates)[:5]) + (", …" if len(duplicates) > 5 else "")
+        raise front.error("comments", f"{len(duplicates)} duplicate comment id(s): {first}")
     for comment in comments:
         if comment.in_reply_to is not None and comment.in_reply_to not in ids:
             raise front.error(
                 "in_reply_to",
-                f"comment {comment.id!r} replies to unknown comment {comment.in_reply_to!r}",
+                f"comment {shown(comment.id)} replies to unknown comment "
+                f"{shown(comment.in_reply_to)}",
             )
         if comment.in_reply_to == comment.id:
-            raise front.error("in_reply_to", f"comment {comment.id!r} replies to itself")
+            raise front.error("in_reply_to", f"comment {shown(comment.id)} replies to itself")

@@ -25,7 +25,7 @@ from typing import Any
 from syndicate.clean import text_to_paragraphs, xml_safe
 from syndicate.errors import PostError, PostWarning
 from syndicate.model import Comment, Post
-from syndicate.sources.base import ReadResult, make_slug, read_utf8
+from syndicate.sources.base import ReadResult, make_slug, read_utf8, shown
 
 SUFFIXES = (".txt",)
 
@@ -47,6 +47,9 @@ OPENING_QUOTES = "‘“\"'"
 CLOSING_QUOTES = "’”\"'"
 SENTENCE_END = ".!?:;,…’”\"')]"
 MAX_HEADING_WORDS = 10
+# Longer lines are neither a date line nor a comment's header: the patterns above would take
+# time in the square of a line's length (a line of 20,000 spaces: 2 s).
+MAX_HEADER_LENGTH = 1000
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,8 @@ class Block:
     raw_lines: tuple[str, ...]
 
 
-def read_post(path: Path, *, zone: tzinfo) -> ReadResult:
-    blocks = split_blocks(read_utf8(path))
+def read_post(path: Path, *, zone: tzinfo, max_bytes: int) -> ReadResult:
+    blocks = split_blocks(read_utf8(path, max_bytes=max_bytes))
     if not blocks:
         raise PostError(path, "empty file: expected a title on the first line", 1)
     title_block, rest = blocks[0], blocks[1:]
@@ -111,11 +114,12 @@ def _block(lines: list[str], start: int) -> Block:
 
 
 def parse_date_line(path: Path, block: Block, zone: tzinfo) -> tuple[datetime, str]:
-    match = DATE_LINE.match(block.text)
+    match = DATE_LINE.match(block.text) if len(block.text) <= MAX_HEADER_LENGTH else None
     if not match:
         raise PostError(
             path,
-            f"expected a date line like 'Saturday, 4 March 2023 — Site name', got {block.text!r}",
+            "expected a date line like 'Saturday, 4 March 2023 — Site name', "
+            f"got {shown(block.text)}",
             block.line,
         )
     try:
@@ -189,24 +193,34 @@ def body_to_html(blocks: list[Block]) -> str:
 def parse_comments(path: Path, blocks: list[Block], zone: tzinfo) -> list[Comment]:
     """Numbered comments; a header indented deeper than the one before it is a reply."""
     drafts: list[dict] = []
+    # The comments that a later one can reply to, least indented first: each is the last one
+    # seen at its depth (a scan back over every comment for each would be quadratic).
+    threads: list[dict] = []
     for block in blocks:
-        header = COMMENT_HEADER.match(block.raw_lines[0])
+        first_line = block.raw_lines[0]
+        header = COMMENT_HEADER.match(first_line) if len(first_line) <= MAX_HEADER_LENGTH else None
         if header:
-            drafts.append(_new_comment(header, block, drafts))
+            drafts.append(_new_comment(header, block, len(drafts), threads))
             continue
         if not drafts:
             raise PostError(
-                path, f"expected a comment like '1. NAME says:', got {block.text!r}", block.line
+                path,
+                f"expected a comment like '1. NAME says:', got {shown(block.text)}",
+                block.line,
             )
         _add_to_comment(path, drafts[-1], block, zone)
     return [_finish_comment(draft) for draft in drafts]
 
 
-def _new_comment(header: re.Match[str], block: Block, earlier: list[dict]) -> dict:
+def _new_comment(header: re.Match[str], block: Block, position: int, threads: list[dict]) -> dict:
+    """The comment that `header` starts; its parent is the last one before it that is less
+    indented, which `threads` holds (and this one joins)."""
     indent = len(header["indent"].expandtabs())
-    parent = next((c for c in reversed(earlier) if c["indent"] < indent), None)
+    while threads and threads[-1]["indent"] >= indent:
+        threads.pop()
+    parent = threads[-1] if threads else None
     draft: dict[str, Any] = {
-        "id": str(len(earlier) + 1),
+        "id": str(position + 1),
         "author": xml_safe(header["author"]),
         "indent": indent,
         "parent": parent["id"] if parent else None,
@@ -216,6 +230,7 @@ def _new_comment(header: re.Match[str], block: Block, earlier: list[dict]) -> di
     }
     for extra in block.raw_lines[1:]:  # text on the lines right below the header
         draft["paragraphs"].append(extra.strip())
+    threads.append(draft)
     return draft
 
 
@@ -238,7 +253,7 @@ def _comment_date(path: Path, block: Block, match: re.Match[str]) -> datetime:
         stamp = f"{match['date']} {match['time'].replace(' ', '')}"
         return datetime.strptime(stamp, "%B %d, %Y %I:%M%p")
     except ValueError:
-        raise PostError(path, f"not a date: {block.text!r}", block.line) from None
+        raise PostError(path, f"not a date: {shown(block.text)}", block.line) from None
 
 
 def _finish_comment(draft: dict) -> Comment:
