@@ -24,15 +24,7 @@ from typing import TypeVar
 
 import requests
 
-from syndicate.archive import (
-    COMMIT_GROUP_SIZE,
-    OWN_POSTS_FEED,
-    Archive,
-    CommentInput,
-    CopyInput,
-    Feed,
-    now_utc,
-)
+from syndicate.archive import COMMIT_GROUP_SIZE, OWN_POSTS_FEED, Archive, now_utc
 from syndicate.config import Settings
 from syndicate.deadline import Deadline
 from syndicate.errors import FeedError
@@ -47,15 +39,8 @@ from syndicate.fetch import (
     require_http_url,
 )
 from syndicate.layout import Layout
-from syndicate.model import Comment, Post
-from syndicate.parse import (
-    ParsedComment,
-    ParsedEntry,
-    ParsedFeed,
-    discover_feeds,
-    parse_comments,
-    parse_feed,
-)
+from syndicate.model import Comment, Feed, FeedComment, FeedEntry, Post
+from syndicate.parse import ParsedFeed, discover_feeds, parse_comments, parse_feed
 from syndicate.sources import load_posts
 from syndicate.urls import has_userinfo, hide_password, with_userinfo_of, without_userinfo
 from syndicate.workers import has_worker_server, worker_pool
@@ -218,14 +203,12 @@ def fetch_all(
                 recent = archive.recent_comment_feeds(now - CONVERSATION_WINDOW)
                 comment_feeds += [pair for pair in recent if pair not in comment_feeds]
 
-                def get_comments(pair: tuple[int, str]) -> tuple[int, tuple[ParsedComment, ...]]:
+                def get_comments(pair: tuple[int, str]) -> tuple[int, tuple[FeedComment, ...]]:
                     return pair[0], _download_comments(fetcher, pair[1], report)
 
-                def store_thread(done: tuple[int, tuple[ParsedComment, ...]]) -> None:
+                def store_thread(done: tuple[int, tuple[FeedComment, ...]]) -> None:
                     copy_id, comments = done
-                    report.comments += archive.store_comments(
-                        copy_id, (_comment_input(c) for c in comments)
-                    )
+                    report.comments += archive.store_comments(copy_id, comments)
 
                 _store_as_finished(archive, pool, get_comments, comment_feeds, store_thread, stop)
     report.stopped = stop.is_set()
@@ -396,9 +379,7 @@ def _record_failure(
     report.errors.append(f"{hide_password(feed.url)}: {message}")
 
 
-def _download_comments(
-    fetcher: Fetcher, url: str, report: FetchReport
-) -> tuple[ParsedComment, ...]:
+def _download_comments(fetcher: Fetcher, url: str, report: FetchReport) -> tuple[FeedComment, ...]:
     try:
         result = fetcher.get(url)
         if result.content is None:
@@ -410,21 +391,12 @@ def _download_comments(
         return ()
 
 
-def copy_input(entry: ParsedEntry) -> CopyInput:
-    return CopyInput(
-        guid=entry.guid, url=entry.url, title=entry.title, author=entry.author,
-        published=entry.published or entry.updated,  # Atom entries may have only <updated>
-        updated=entry.updated, summary_html=entry.summary_html,
-        content_html=entry.content_html, origin_urls=entry.origin_urls,
-        source_urls=entry.source_urls, comments_feed_url=entry.comments_feed_url,
-    )  # fmt: skip
-
-
-def _comment_input(comment: ParsedComment) -> CommentInput:
-    return CommentInput(
-        guid=comment.guid, author=comment.author, published=comment.published, url=comment.url,
-        content_html=comment.content_html,
-    )  # fmt: skip
+def copy_input(entry: FeedEntry) -> FeedEntry:
+    """A parsed entry as the archive stores it: dated by its <updated> when that is all it
+    has (Atom entries may have only <updated>)."""
+    if entry.published or not entry.updated:
+        return entry
+    return replace(entry, published=entry.updated)
 
 
 def sync_own_posts(
@@ -459,8 +431,8 @@ def sync_own_posts(
             archive.store_comments(copy_id, (own_comment(post, c, layout) for c in post.comments))
 
 
-def own_copy(post: Post, layout: Layout) -> CopyInput:
-    return CopyInput(
+def own_copy(post: Post, layout: Layout) -> FeedEntry:
+    return FeedEntry(
         guid=layout.post_id(post), url=layout.url(layout.post_page(post)), title=post.title,
         author=post.author, published=post.published, updated=post.updated,
         summary_html=escape(post.summary, quote=False), content_html=post.content_html,
@@ -468,8 +440,8 @@ def own_copy(post: Post, layout: Layout) -> CopyInput:
     )  # fmt: skip
 
 
-def own_comment(post: Post, comment: Comment, layout: Layout) -> CommentInput:
-    return CommentInput(
+def own_comment(post: Post, comment: Comment, layout: Layout) -> FeedComment:
+    return FeedComment(
         guid=layout.comment_id(post, comment), author=comment.author, published=comment.published,
         url=layout.comment_url(post, comment), content_html=comment.content_html,
     )  # fmt: skip

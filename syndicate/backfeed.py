@@ -12,14 +12,22 @@ import hashlib
 import heapq
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC
 from html import escape
-from typing import Any
 from urllib.parse import urlsplit
 
-from syndicate.archive import OWN_POSTS_FEED, Archive, Feed, from_iso, iso
+from syndicate.archive import OWN_POSTS_FEED, Archive
 from syndicate.config import Settings
 from syndicate.layout import Layout
-from syndicate.model import Comment, CommentSource, Post
+from syndicate.model import (
+    ArchivedComment,
+    ArchivedCopy,
+    Article,
+    Comment,
+    CommentSource,
+    Feed,
+    Post,
+)
 from syndicate.urls import without_userinfo
 
 FullPost = Callable[[Post], Post]  # brings a post's HTML when the loader left it out
@@ -27,9 +35,9 @@ FullPost = Callable[[Post], Post]  # brings a post's HTML when the loader left i
 
 @dataclass(frozen=True)
 class ArchiveView:
-    articles: list[dict[str, Any]] = field(default_factory=list)  # newest first, as --json
+    articles: list[Article] = field(default_factory=list)  # newest first
     texts: Mapping[int, tuple[str, str]] = field(default_factory=dict)  # copy id -> (summary, html)
-    backfed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # own page URL ->
+    backfed: dict[str, list[ArchivedComment]] = field(default_factory=dict)  # own page URL ->
     key: str = ""  # what the articles' texts come from, when known without reading them
 
 
@@ -45,9 +53,10 @@ def read_archive(
     with Archive(settings.archive) as archive:
         sync_own_posts(archive, settings, posts, full=full)
         articles = archive.articles(limit=limit)
-        texts = {a["copies"][0]["id"]: archive.copy_text(a["copies"][0]["id"]) for a in articles}
+        texts = {a.canonical.id: archive.copy_text(a.canonical.id) for a in articles}
         backfed = archive.backfed_comments()
-    public = Redaction.of(articles, *backfed.values(), show=without_userinfo)
+    backfed_comments = [comment for comments in backfed.values() for comment in comments]
+    public = Redaction.of(articles, backfed_comments, show=without_userinfo)
     return ArchiveView(
         public.articles(articles),
         {
@@ -63,26 +72,23 @@ def own_posts_view(
 ) -> ArchiveView:
     """The archive of a site that follows no one: one article per post, one copy each."""
     newest = heapq.nlargest(limit, posts, key=lambda post: (post.published.timestamp(), post.slug))
-    articles: list[dict[str, Any]] = []
+    articles: list[Article] = []
     texts = LazyTexts(full)
     for number, post in enumerate(newest, start=1):
-        url = layout.url(layout.post_page(post))
-        articles.append(
-            {
-                "id": number,
-                "title": post.title,
-                "published": iso(post.published),
-                "copies": [
-                    {
-                        "id": number, "guid": layout.post_id(post), "url": url,
-                        "feed": OWN_POSTS_FEED, "feed_title": None, "title": post.title,
-                        "published": iso(post.published), "own": True, "merge_rule": None,
-                        "merge_evidence": None,
-                    }
-                ],
-                "comments": [],
-            }
-        )  # fmt: skip
+        published = post.published.astimezone(UTC)  # as the archive gives dates
+        copy = ArchivedCopy(
+            id=number,
+            guid=layout.post_id(post),
+            url=layout.url(layout.post_page(post)),
+            feed_url=OWN_POSTS_FEED,
+            feed_title=None,
+            title=post.title,
+            published=published,
+            own=True,
+            merge_rule=None,
+            merge_evidence=None,
+        )
+        articles.append(Article(id=number, title=post.title, published=published, copies=(copy,)))
         texts.posts[number] = post
     return ArchiveView(articles, texts, key=repr([post.digest for post in newest]))
 
@@ -106,7 +112,7 @@ class LazyTexts(Mapping[int, tuple[str, str]]):
 
 
 def with_backfed_comments(
-    posts: Sequence[Post], backfed: dict[str, list[dict[str, Any]]], layout: Layout
+    posts: Sequence[Post], backfed: Mapping[str, Sequence[ArchivedComment]], layout: Layout
 ) -> list[Post]:
     """Each own post with the comments of its copies elsewhere appended."""
     if not backfed:
@@ -119,26 +125,20 @@ def with_backfed_comments(
     return result
 
 
-def backfed_comment(record: dict[str, Any]) -> Comment:
-    key = f"{record['source_feed']}\n{record['guid']}".encode()
+def backfed_comment(record: ArchivedComment) -> Comment:
+    key = f"{record.source_feed}\n{record.guid}".encode()
     return Comment(
         id="via-" + hashlib.sha1(key, usedforsecurity=False).hexdigest()[:12],
-        author=record["author"],
-        content_html=record["content_html"],
-        published=from_iso(record["published"]),
+        author=record.author,
+        content_html=record.content_html,
+        published=record.published,
         via=CommentSource(
-            copy_url=record["source"],
-            feed_url=record["source_feed"],
-            feed_title=record["source_title"],
-            comment_url=record["url"],
+            copy_url=record.source,
+            feed_url=record.source_feed,
+            feed_title=record.source_title,
+            comment_url=record.url,
         ),
     )
-
-
-# The fields of the archive's records (articles(), backfed_comments(), Feed) that hold a URL,
-# and those that hold HTML or text, which may quote one.
-URL_FIELDS = ("url", "feed", "source", "source_feed")
-TEXT_FIELDS = ("content_html", "merge_evidence", "last_error")
 
 
 @dataclass(frozen=True)
@@ -156,15 +156,20 @@ class Redaction:
     userinfo: Mapping[str, str] = field(default_factory=dict)  # "//user:secret@" -> shown
 
     @classmethod
-    def of(cls, *records: Sequence[Mapping[str, Any]], show: Callable[[str], str]) -> Redaction:
-        """For the credentials of every URL in these records (and the copies of articles)."""
+    def of(
+        cls,
+        articles: Iterable[Article],
+        comments: Iterable[ArchivedComment] = (),
+        *,
+        show: Callable[[str], str],
+    ) -> Redaction:
+        """For the credentials of every URL in these articles (their copies and comments) and
+        comments."""
+        articles = list(articles)
+        every_comment = [*comments, *(c for article in articles for c in article.comments)]
         urls = {
-            value
-            for group in records
-            for record in group
-            for item in (record, *record.get("copies", ()), *record.get("comments", ()))
-            for key in URL_FIELDS
-            if isinstance(value := item.get(key), str)
+            *(url for article in articles for copy in article.copies for url in copy_urls(copy)),
+            *(url for comment in every_comment for url in comment_urls(comment)),
         }
         return cls.of_urls(urls, show=show)
 
@@ -178,35 +183,54 @@ class Redaction:
                 userinfo[f"//{secret}@"] = f"//{shown}@" if shown else "//"
         return cls(show, userinfo)
 
-    def url(self, url: Any) -> Any:
-        return self.show(url) if isinstance(url, str) else url
+    def url(self, url: str | None) -> str | None:
+        return self.show(url) if url is not None else None
 
-    def text(self, text: Any) -> Any:
-        if not isinstance(text, str) or not self.userinfo:
-            return text
+    def text(self, text: str) -> str:
         for secret, shown in self.userinfo.items():
             text = text.replace(secret, shown).replace(escape(secret), escape(shown))
         return text
 
-    def record(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        return {
-            key: self.url(value) if key in URL_FIELDS else
-            self.text(value) if key in TEXT_FIELDS else value
-            for key, value in record.items()
-        }  # fmt: skip
+    def some_text(self, text: str | None) -> str | None:
+        return None if text is None else self.text(text)
 
-    def comments(self, records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        return [self.record(record) for record in records]
+    def copy(self, copy: ArchivedCopy) -> ArchivedCopy:
+        return replace(
+            copy,
+            url=self.url(copy.url),
+            feed_url=self.show(copy.feed_url),
+            merge_evidence=self.some_text(copy.merge_evidence),
+        )
 
-    def articles(self, articles: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    def comment(self, comment: ArchivedComment) -> ArchivedComment:
+        return replace(
+            comment,
+            url=self.url(comment.url),
+            source=self.show(comment.source),
+            source_feed=self.show(comment.source_feed),
+            content_html=self.text(comment.content_html),
+        )
+
+    def comments(self, comments: Iterable[ArchivedComment]) -> list[ArchivedComment]:
+        return [self.comment(comment) for comment in comments]
+
+    def articles(self, articles: Iterable[Article]) -> list[Article]:
         return [
-            {
-                **self.record(article),
-                "copies": self.comments(article["copies"]),
-                "comments": self.comments(article["comments"]),
-            }
+            replace(
+                article,
+                copies=tuple(self.copy(copy) for copy in article.copies),
+                comments=tuple(self.comment(comment) for comment in article.comments),
+            )
             for article in articles
         ]
 
     def feed(self, feed: Feed) -> Feed:
-        return replace(feed, url=self.show(feed.url), last_error=self.text(feed.last_error))
+        return replace(feed, url=self.show(feed.url), last_error=self.some_text(feed.last_error))
+
+
+def copy_urls(copy: ArchivedCopy) -> list[str]:
+    return [url for url in (copy.url, copy.feed_url) if url is not None]
+
+
+def comment_urls(comment: ArchivedComment) -> list[str]:
+    return [url for url in (comment.url, comment.source, comment.source_feed) if url is not None]

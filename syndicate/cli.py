@@ -21,6 +21,7 @@ from syndicate.config import Settings, load_settings
 from syndicate.errors import (
     ArchiveBusy,
     ArchiveError,
+    ArchiveFull,
     ConfigError,
     LockedError,
     OutputError,
@@ -64,8 +65,9 @@ class State:
 
     def settings(self, **overrides: Any) -> Settings:
         return load_settings(
-            self.config_path, overrides={"archive": self.archive_path, **overrides}
-        )
+            self.config_path, overrides={"archive": self.archive_path, **overrides},
+            on_warning=lambda warning: click.echo(f"warning: {warning}", err=True),
+        )  # fmt: skip
 
     def say(self, message: str) -> None:
         if not self.quiet:
@@ -78,6 +80,8 @@ def reported_errors() -> Iterator[None]:
         yield
     except ArchiveBusy as error:
         raise Locked(str(error)) from None
+    except ArchiveFull as error:  # what was stored before is intact: a partial failure
+        raise click.ClickException(str(error)) from None
     except (ConfigError, OutputError, UnsupportedURL, ArchiveError) as error:
         raise UsageProblem(str(error)) from None
     except LockedError as error:
@@ -224,18 +228,20 @@ def subscribe(state: State, url: str | None, name: str | None, opml_file: Path |
 def import_opml(state: State, opml_file: Path) -> None:
     """Subscribe to each outline without fetching it: the next fetch checks them all."""
     from syndicate.opml import read_opml
+    from syndicate.urls import hide_password
 
     with reported_errors():
         listing = read_opml(opml_file)
     for skipped in listing.skipped:
+        shown = hide_password(skipped)
         click.echo(
-            f"warning: {opml_file}: skipped {skipped!r}: not an http(s) feed address", err=True
+            f"warning: {opml_file}: skipped {shown!r}: not an http(s) feed address", err=True
         )
     added = 0
     with opened_archive(state) as (archive, _):
         for outline in listing.outlines:
             if archive.feed(outline.url):
-                state.say(f"already subscribed to {outline.url}")
+                state.say(f"already subscribed to {hide_password(outline.url)}")
                 continue
             with reported_errors():
                 archive.subscribe(outline.url, name=outline.title)
@@ -277,7 +283,7 @@ def subscriptions(state: State, as_json: bool, as_opml: bool) -> None:
     shown = Redaction.of_urls([feed.url for feed in feeds], show=hide_password)
     feeds = [shown.feed(feed) for feed in feeds]  # user:***@host: no password on a screen
     if as_json:
-        click.echo(json.dumps([feed.__dict__ for feed in feeds], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([feed.to_json() for feed in feeds], indent=2, ensure_ascii=False))
         return
     for feed in feeds:
         name = feed.name or feed.title or ""
@@ -369,16 +375,15 @@ def archive_command(state: State, as_json: bool) -> None:
 
     articles = Redaction.of(articles, show=hide_password).articles(articles)  # user:***@host
     if as_json:
-        click.echo(json.dumps(articles, indent=2, ensure_ascii=False))
+        shown = [article.to_json() for article in articles]
+        click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
         return
     for article in articles:
-        copies = article["copies"]
-        click.echo(f"{article['id']}  {article['published'] or '-'}  {article['title']}")
-        for copy in copies:
-            why = (
-                f"  ({copy['merge_rule']}: {copy['merge_evidence']})" if copy["merge_rule"] else ""
-            )
-            click.echo(f"    copy {copy['id']}: {copy['url'] or copy['feed']}{why}")
+        published = article.published.isoformat() if article.published else "-"
+        click.echo(f"{article.id}  {published}  {article.title}")
+        for copy in article.copies:
+            why = f"  ({copy.merge_rule}: {copy.merge_evidence})" if copy.merge_rule else ""
+            click.echo(f"    copy {copy.id}: {copy.url or copy.feed_url}{why}")
 
 
 @cli.command()

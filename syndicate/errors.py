@@ -102,3 +102,72 @@ class LockedError(SyndicateError):
         self.lock_path = lock_path
         self.holder = holder
         super().__init__(f"{lock_path}: held by {holder}")
+
+
+class StorageError(ArchiveError):
+    """SQLite could not read or write the archive file; names it (exit status 2)."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        self.path = path
+        self.message = message
+        super().__init__(f"{path}: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (self.__class__, (self.path, self.message))
+
+
+class ArchiveFull(StorageError):
+    """No room left on the archive's disk: the change under way was not written, and what was
+    committed before it is intact (exit status 1)."""
+
+    def __init__(self, path: Path, problem: str = "database or disk is full") -> None:
+        self.problem = problem
+        super().__init__(
+            path,
+            f"the disk is full ({problem}): what was being stored was not written, what was "
+            "stored before is intact; free some space and try again",
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (self.__class__, (self.path, self.problem))
+
+
+class ArchiveDamaged(StorageError):
+    """The archive file is damaged: refused before anything reads or writes it (exit status 2)."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        self.problem = problem
+        super().__init__(
+            path,
+            f"the archive is damaged ({problem}); nothing was read or written. Keep a copy, "
+            f"then recover what SQLite can: sqlite3 {path} .recover | sqlite3 {path}.recovered, "
+            f"and move {path}.recovered to {path} (or restore a backup)",
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (self.__class__, (self.path, self.problem))
+
+
+class AlreadySubscribed(ArchiveError):
+    """A subscription that is there already (exit status 2); a password in it is not shown."""
+
+    def __init__(self, url: str) -> None:
+        from syndicate.urls import hide_password
+
+        self.url = url
+        super().__init__(f"already subscribed to {hide_password(url)}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (self.__class__, (self.url,))
+
+
+class NotFound(ArchiveError):
+    """No such archive entry, copy or subscription (exit status 2)."""
+
+    def __init__(self, kind: str, key: object, message: str) -> None:
+        self.kind = kind  # "entry", "copy" or "subscription"
+        self.key = key
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (self.__class__, (self.kind, self.key, str(self)))

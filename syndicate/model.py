@@ -1,9 +1,10 @@
-"""Records that flow from importers to renderers: frozen dataclasses, no I/O."""
+"""Records that flow from importers to renderers, and from feeds through the archive: frozen
+dataclasses, no I/O."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,3 +68,168 @@ class Post:
         """When each comment was left, in the order of the full post's `comments`."""
         added = (c.published.timestamp() if c.published else None for c in self.comments)
         return [*self.deferred_comment_times, *added]
+
+
+# -- what feeds bring and the archive keeps ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One entry of one feed: as a fetch parsed it (HTML sanitised, URLs absolute), or one
+    of our own posts as its copy. What the archive stores as a copy."""
+
+    guid: str
+    url: str | None
+    title: str
+    author: str | None
+    published: datetime | None
+    updated: datetime | None
+    summary_html: str
+    content_html: str
+    origin_urls: tuple[str, ...] = ()  # articles this entry says it is a copy of
+    source_urls: tuple[str, ...] = ()  # feeds or sites it says it came from (RSS/atom source)
+    comments_feed_url: str | None = None
+    comment_count: int | None = None  # as the feed gives it (slash:comments, thr:total)
+    source_digest: str | None = None  # our own posts: the version of the post file
+
+
+@dataclass(frozen=True, slots=True)
+class FeedComment:
+    """One comment as a comment feed gives it (`content_html` sanitised as a stranger's HTML),
+    or one of our own posts' comments as the archive stores it."""
+
+    guid: str
+    author: str
+    published: datetime | None
+    url: str | None
+    content_html: str
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A subscription (kind "feed"), or the feed our own posts are copies of (kind "own").
+    Its dates are ISO 8601 text in UTC, as stored."""
+
+    id: int
+    url: str
+    name: str | None
+    title: str | None
+    kind: str
+    etag: str | None
+    last_modified: str | None
+    last_fetched: str | None
+    last_status: int | None
+    failures: int
+    next_due: str | None
+    last_error: str | None
+    gone: str | None
+
+    def to_json(self) -> dict[str, object]:
+        """As `subscriptions --json` prints it."""
+        return {
+            "id": self.id,
+            "url": self.url,
+            "name": self.name,
+            "title": self.title,
+            "kind": self.kind,
+            "etag": self.etag,
+            "last_modified": self.last_modified,
+            "last_fetched": self.last_fetched,
+            "last_status": self.last_status,
+            "failures": self.failures,
+            "next_due": self.next_due,
+            "last_error": self.last_error,
+            "gone": self.gone,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedCopy:
+    """One copy of an archived article: one entry of one feed (ours, for our own posts), and
+    why it was put in its article (`merge_rule`: "link", "content", "manual" or None for the
+    copy that started the article)."""
+
+    id: int
+    guid: str
+    url: str | None
+    feed_url: str
+    feed_title: str | None
+    title: str
+    published: datetime | None  # in UTC
+    own: bool
+    merge_rule: str | None
+    merge_evidence: str | None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "guid": self.guid,
+            "url": self.url,
+            "feed": self.feed_url,
+            "feed_title": self.feed_title,
+            "title": self.title,
+            "published": _iso(self.published),
+            "own": self.own,
+            "merge_rule": self.merge_rule,
+            "merge_evidence": self.merge_evidence,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedComment:
+    """A comment left on one copy of an article; `source` is that copy's URL (its feed's
+    when it has none)."""
+
+    guid: str
+    author: str
+    published: datetime | None  # in UTC
+    url: str | None
+    content_html: str
+    source: str
+    source_feed: str
+    source_title: str | None
+    source_is_own: bool
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "author": self.author,
+            "published": _iso(self.published),
+            "source": self.source,
+            "source_feed": self.source_feed,
+            "source_title": self.source_title,
+            "source_is_own": self.source_is_own,
+            "guid": self.guid,
+            "url": self.url,
+            "content_html": self.content_html,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An archived article: every copy of it, the canonical one first (our own post; else the
+    copy the others name as their origin; else the earliest), and the comments of them all."""
+
+    id: int
+    title: str  # the canonical copy's
+    published: datetime | None  # the canonical copy's, in UTC
+    copies: tuple[ArchivedCopy, ...]
+    comments: tuple[ArchivedComment, ...] = ()
+
+    @property
+    def canonical(self) -> ArchivedCopy:
+        return self.copies[0]
+
+    def to_json(self) -> dict[str, object]:
+        """As `archive --json` prints it (the schema in the README)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "published": _iso(self.published),
+            "copies": [copy.to_json() for copy in self.copies],
+            "comments": [comment.to_json() for comment in self.comments],
+        }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """A date as the archive stores it: ISO 8601 in UTC."""
+    return moment.astimezone(UTC).isoformat() if moment else None

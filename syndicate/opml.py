@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from syndicate.archive import Feed
 from syndicate.errors import ConfigError
+from syndicate.model import Feed
 from syndicate.urls import without_userinfo
 
 # No entities, no network, no DTD: an OPML file from elsewhere is as untrusted as a feed.

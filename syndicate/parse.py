@@ -20,6 +20,7 @@ import lxml.html
 
 from syndicate.clean import plain_text, sanitize_article_html, sanitize_untrusted_html, xml_safe
 from syndicate.errors import FeedError
+from syndicate.model import FeedComment, FeedEntry
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 COMMENT_FEED_TYPES = ("application/atom+xml", "application/rss+xml")
@@ -33,22 +34,9 @@ _ENTRY_SUBSTANCE = ("id", "link", "title", "summary", "content")
 _ISO_DATE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2}))?)?")
 
 
-@dataclass(frozen=True)
-class ParsedEntry:
-    """One entry of a fetched feed; HTML already sanitised, URLs absolute."""
-
-    guid: str
-    url: str | None
-    title: str
-    author: str | None
-    published: datetime | None
-    updated: datetime | None
-    summary_html: str
-    content_html: str
-    origin_urls: tuple[str, ...]  # articles this entry says it is a copy of
-    source_urls: tuple[str, ...]  # feeds or sites it says it came from (RSS source, atom:source)
-    comments_feed_url: str | None
-    comment_count: int | None
+# One entry, and one comment, as parsed: the records the archive stores (syndicate.model).
+ParsedEntry = FeedEntry
+ParsedComment = FeedComment
 
 
 @dataclass(frozen=True)
@@ -56,17 +44,6 @@ class ParsedFeed:
     title: str
     site_url: str | None
     entries: tuple[ParsedEntry, ...]
-
-
-@dataclass(frozen=True)
-class ParsedComment:
-    """One comment from a comment feed; `content_html` sanitised as a stranger's HTML."""
-
-    guid: str
-    author: str
-    published: datetime | None
-    url: str | None
-    content_html: str
 
 
 def parse_feed(content: bytes, url: str) -> ParsedFeed:

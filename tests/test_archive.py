@@ -61,7 +61,7 @@ def test_a_feed_that_fails_midway_is_rolled_back_alone(archive: Archive) -> None
     with archive.grouped_commits(most=10, seconds=3600):
         archive.store_entries(good, [entry("a")], etag='"good"')
         with pytest.raises(TypeError):  # the second entry has no title: after the first's rows
-            untitled = replace(entry("b2"), title=None)
+            untitled = replace(entry("b2"), title=None)  # type: ignore[arg-type]
             archive.store_entries(broken, [entry("b1"), untitled], etag='"bad"')
         archive.store_entries(later, [entry("c")])
     assert committed_guids(archive.path) == {"a", "c"}
@@ -95,7 +95,7 @@ def test_entries_already_stored_are_updated_not_copied(archive: Archive) -> None
     archive.store_entries(feed, [entry("a"), entry("b")])
     stored = archive.store_entries(feed, [entry("b", title="Post b, revised"), entry("c")])
     assert (stored.new, stored.updated) == (1, 1)
-    titles = {copy["guid"]: copy["title"] for e in archive.articles() for copy in e["copies"]}
+    titles = {copy.guid: copy.title for e in archive.articles() for copy in e.copies}
     assert titles == {"a": "Post a", "b": "Post b, revised", "c": "Post c"}
 
 
@@ -128,9 +128,9 @@ def test_same_title_and_text_merge_within_the_date_window(
     archive: Archive, apart: timedelta, merged: bool
 ) -> None:
     first, second = feeds(archive, 2)
-    text = {"content_html": TEXT, "title": "Why Feeds Still Matter"}
-    archive.store_entries(first, [replace(entry("a"), **text)])
-    later = replace(entry("b"), published=WHEN + apart, **text)
+    title = "Why Feeds Still Matter"
+    archive.store_entries(first, [replace(entry("a"), content_html=TEXT, title=title)])
+    later = replace(entry("b"), published=WHEN + apart, content_html=TEXT, title=title)
     assert archive.store_entries(second, [later]).merged == int(merged)
     same = article_of(archive, first.url, "a")[0] == article_of(archive, second.url, "b")[0]
     assert same is merged

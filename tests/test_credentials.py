@@ -23,11 +23,9 @@ from click.testing import CliRunner, Result
 from lxml import etree
 
 from syndicate.archive import Feed
-from syndicate.backfeed import Redaction
 from syndicate.cli import cli
 from syndicate.errors import FeedError
 from syndicate.opml import export_opml
-from syndicate.urls import hide_password, without_userinfo
 
 USER, SECRET, WRONG = "reader", "s3cr3t-pa55", "wr0ng-pa55"
 BASIC = base64.b64encode(f"{USER}:{SECRET}".encode()).decode()
@@ -272,26 +270,3 @@ def test_opml_export_has_no_userinfo() -> None:
     (outline,) = document.iter("outline")
     assert outline.get("xmlUrl") == "http://example.org/feed"
     assert outline.get("text") == outline.get("title") == "http://example.org/feed"
-
-
-def test_a_redaction_takes_userinfo_out_of_urls_and_html() -> None:
-    feed = with_credentials("http://example.org/feed")
-    article = {
-        "id": 1, "title": "Hello",
-        "copies": [{"url": with_credentials("http://example.org/hello"), "feed": feed,
-                    "merge_rule": "link", "merge_evidence": f"links to {feed}"}],
-        "comments": [{"source_feed": feed, "url": None,
-                      "content_html": f'<a href="{with_credentials("http://example.org/x")}">'
-                      f"see http://{USER}:{SECRET}@example.org/y</a>"}],
-    }  # fmt: skip
-    (public,) = Redaction.of([article], show=without_userinfo).articles([article])
-    assert public["copies"][0]["url"] == "http://example.org/hello"
-    assert public["copies"][0]["feed"] == "http://example.org/feed"
-    assert public["copies"][0]["merge_evidence"] == "links to http://example.org/feed"
-    assert public["comments"][0]["content_html"] == (
-        '<a href="http://example.org/x">see http://example.org/y</a>'
-    )
-    (shown,) = Redaction.of([article], show=hide_password).articles([article])
-    assert shown["copies"][0]["feed"] == f"http://{USER}:***@example.org/feed"
-    assert f"http://{USER}:***@example.org/y" in shown["comments"][0]["content_html"]
-    assert article["copies"][0]["feed"] == feed  # the records themselves are left alone

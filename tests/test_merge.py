@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from syndicate.merge import (
+from syndicate.archive.rules import (
     CopyFacts,
     _normalize_any_url,
     normalize_url,
@@ -106,7 +106,7 @@ def test_shingles_hash_alike_in_every_process() -> None:
     """Merge decisions must not depend on the process's string-hash salt."""
     text = " ".join(ORIGINAL[:2])
     code = (
-        "import sys; from syndicate.merge import shingle_sequence;"
+        "import sys; from syndicate.archive.rules import shingle_sequence;"
         " print(hash(shingle_sequence(sys.stdin.read())))"
     )
     printed = {

@@ -12,12 +12,10 @@ from typing import Any
 
 from feedgen.entry import FeedEntry
 
-from syndicate.archive import from_iso
 from syndicate.clean import feed_ready_html
+from syndicate.model import Article
 from syndicate.render.feeds import HTML_TYPE, FeedMeta, RenderedFeed, new_generator, serialise
 from syndicate.render.jsonfeed import VERSION_URL, hubs
-
-Article = Mapping[str, Any]
 
 
 def render_archive_feed(
@@ -48,30 +46,30 @@ def render_archive_json(
 
 def article_id(article: Article) -> str:
     """Our post's id when the article is ours; else a name-based UUID of its canonical copy."""
-    canonical = article["copies"][0]
-    if canonical["own"]:
-        return str(canonical["guid"])
-    name = f"{canonical['feed']}\n{canonical['guid']}"
+    canonical = article.canonical
+    if canonical.own:
+        return canonical.guid
+    name = f"{canonical.feed_url}\n{canonical.guid}"
     return uuid.uuid5(uuid.NAMESPACE_URL, name).urn
 
 
 def article_dates(article: Article) -> tuple[datetime | None, datetime | None]:
     """(published, updated): the canonical copy's date, and the latest date of any copy."""
-    dates = [d for d in (from_iso(c["published"]) for c in article["copies"]) if d]
-    return from_iso(article["published"]), max(dates, default=None)
+    dates = [copy.published for copy in article.copies if copy.published]
+    return article.published, max(dates, default=None)
 
 
 def article_html(article: Article, summary: str, content: str) -> str:
     """The canonical copy's text, made feed-ready against its own URL, then the list of copies."""
-    base = article["copies"][0]["url"] or article["copies"][0]["feed"]
+    base = article.canonical.url or article.canonical.feed_url
     return feed_ready_html(content or summary, base) + copies_html(article)
 
 
 def copies_html(article: Article) -> str:
     items = "".join(
-        f'<li><a href="{escape(copy["url"] or copy["feed"])}">'
-        f"{escape(copy['feed_title'] or copy['url'] or copy['feed'], quote=False)}</a></li>"
-        for copy in article["copies"]
+        f'<li><a href="{escape(copy.url or copy.feed_url)}">'
+        f"{escape(copy.feed_title or copy.url or copy.feed_url, quote=False)}</a></li>"
+        for copy in article.copies
     )
     return f"<p>Published at:</p><ul>{items}</ul>"
 
@@ -79,34 +77,32 @@ def copies_html(article: Article) -> str:
 def _add_article(
     entry: FeedEntry, article: Article, texts: Mapping[int, tuple[str, str]], meta: FeedMeta
 ) -> None:
-    canonical = article["copies"][0]
-    summary, content = texts.get(canonical["id"], ("", ""))
+    canonical = article.canonical
+    summary, content = texts.get(canonical.id, ("", ""))
     published, updated = article_dates(article)
     entry.id(article_id(article))
-    entry.title(article["title"] or canonical["url"] or "untitled")
-    if canonical["url"]:
-        entry.link(href=canonical["url"], rel="alternate", type=HTML_TYPE)
-    for copy in article["copies"][1:]:
-        if copy["url"]:
-            entry.links.add(
-                copy["url"], rel="related", media_type=HTML_TYPE, title=copy["feed_title"]
-            )
+    entry.title(article.title or canonical.url or "untitled")
+    if canonical.url:
+        entry.link(href=canonical.url, rel="alternate", type=HTML_TYPE)
+    for copy in article.copies[1:]:
+        if copy.url:
+            entry.links.add(copy.url, rel="related", media_type=HTML_TYPE, title=copy.feed_title)
     entry.updated(updated or published or meta.updated)
     if published:
         entry.published(published)
-    entry.author(name=meta.author if canonical["own"] else (canonical["feed_title"] or meta.author))
+    entry.author(name=meta.author if canonical.own else (canonical.feed_title or meta.author))
     if summary:
         entry.summary(summary, type="html")
     entry.content(article_html(article, summary, content), type="html")
 
 
 def _json_item(article: Article, texts: Mapping[int, tuple[str, str]]) -> dict[str, Any]:
-    canonical = article["copies"][0]
-    summary, content = texts.get(canonical["id"], ("", ""))
+    canonical = article.canonical
+    summary, content = texts.get(canonical.id, ("", ""))
     published, updated = article_dates(article)
-    item: dict[str, Any] = {"id": article_id(article), "title": article["title"]}
-    if canonical["url"]:
-        item["url"] = canonical["url"]
+    item: dict[str, Any] = {"id": article_id(article), "title": article.title}
+    if canonical.url:
+        item["url"] = canonical.url
     item["content_html"] = article_html(article, summary, content)
     if published:
         item["date_published"] = published.isoformat()
@@ -114,9 +110,9 @@ def _json_item(article: Article, texts: Mapping[int, tuple[str, str]]) -> dict[s
         item["date_modified"] = updated.isoformat()
     item["_syndicate"] = {
         "copies": [
-            {key: copy[key] for key in ("url", "feed", "title", "published")}
-            for copy in article["copies"]
+            {key: shown[key] for key in ("url", "feed", "title", "published")}
+            for shown in (copy.to_json() for copy in article.copies)
         ],
-        "comment_count": len(article["comments"]),
+        "comment_count": len(article.comments),
     }
     return item

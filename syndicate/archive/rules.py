@@ -1,6 +1,7 @@
 """Deciding that two entries are the same article: URL normalisation, title keys, text overlap.
 
-Pure functions, no I/O; archive.py finds candidates through its indexes and asks `same_article`.
+Pure functions, no I/O; the archive's store finds candidates through its indexes and asks
+`same_article`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,54 @@
+"""The SQLite archive: subscriptions, every copy of every article, merge decisions, comments.
+
+Split as reader's `_storage` is, each part a mixin over the one connection of `base`:
+
+    base        opening (pragmas, integrity check, migrations), transactions, grouped
+                commits, the error boundary (SQLite's errors become errors.ArchiveError's)
+    schema      the tables and their migrations
+    feeds       subscriptions and what each fetch of them says
+    store       storing copies and comments, placing each new copy in its article
+    rules       the merge rules: when two copies are one article (pure functions)
+    overrides   manual merges and splits
+    queries     reading articles, backfed comments and what fetching needs
+
+The records it takes and gives are in syndicate.model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from syndicate.archive.base import BUSY_SECONDS, COMMIT_GROUP_SIZE, now_utc
+from syndicate.archive.feeds import OWN_POSTS_FEED, Subscriptions
+from syndicate.archive.overrides import Overrides
+from syndicate.archive.queries import Queries
+from syndicate.archive.store import StoreResult, Storing
+from syndicate.model import ArchivedComment, ArchivedCopy, Article, Feed, FeedComment, FeedEntry
+
+CopyInput = FeedEntry  # what the archive stores as a copy: one entry of one feed
+CommentInput = FeedComment
+
+__all__ = [
+    "BUSY_SECONDS",
+    "COMMIT_GROUP_SIZE",
+    "OWN_POSTS_FEED",
+    "Archive",
+    "ArchivedComment",
+    "ArchivedCopy",
+    "Article",
+    "CommentInput",
+    "CopyInput",
+    "Feed",
+    "FeedComment",
+    "FeedEntry",
+    "StoreResult",
+    "now_utc",
+]
+
+
+class Archive(Subscriptions, Storing, Overrides, Queries):
+    """One open archive file. Not shared between threads: fetch in threads, store here."""
+
+    def __init__(self, path: Path) -> None:
+        # Read here, when the archive is opened, so that a test can shorten the wait.
+        super().__init__(path, busy_seconds=BUSY_SECONDS)

@@ -1,0 +1,162 @@
+"""Subscriptions: following and leaving feeds, and what each fetch of one says (validators,
+failures and when to try again, a permanent move)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from syndicate.archive.base import ArchiveBase, from_iso, iso, now_utc, wrap_exceptions
+from syndicate.errors import AlreadySubscribed, NotFound
+from syndicate.model import Feed
+from syndicate.urls import hide_password
+
+OWN_POSTS_FEED = "urn:syndicate:own-posts"  # the feed our own posts are copies of
+
+
+class Subscriptions(ArchiveBase):
+    @wrap_exceptions
+    def subscribe(self, url: str, *, name: str | None = None, kind: str = "feed") -> Feed:
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM feeds WHERE url = ?", (url,)).fetchone():
+                raise AlreadySubscribed(url)
+            db.execute(
+                "INSERT INTO feeds (url, name, kind, added) VALUES (?, ?, ?, ?)",
+                (url, name, kind, iso(now_utc())),
+            )
+        return self._existing_feed(url)
+
+    @wrap_exceptions
+    def ensure_feed(self, url: str, *, kind: str) -> Feed:
+        """The feed, subscribed now if it was not (at once with another process, too)."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO feeds (url, kind, added) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (url, kind, iso(now_utc())),
+            )
+        return self._existing_feed(url)
+
+    @wrap_exceptions
+    def unsubscribe(self, url: str) -> None:
+        """End a subscription; what it brought into the archive stays there."""
+        with self.transaction() as db:
+            if not db.execute("DELETE FROM feeds WHERE url = ? AND kind = 'feed'", (url,)).rowcount:
+                raise NotFound("subscription", url, f"not subscribed to {hide_password(url)}")
+
+    @wrap_exceptions
+    def feed(self, url: str) -> Feed | None:
+        row = self.db.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
+        return feed_record(row) if row else None
+
+    def _existing_feed(self, url: str) -> Feed:
+        feed = self.feed(url)
+        assert feed is not None
+        return feed
+
+    @wrap_exceptions
+    def feeds(self, *, kind: str = "feed") -> list[Feed]:
+        rows = self.db.execute("SELECT * FROM feeds WHERE kind = ? ORDER BY url", (kind,))
+        return [feed_record(row) for row in rows]
+
+    @wrap_exceptions
+    def due_feeds(self, moment: datetime) -> list[Feed]:
+        return [feed for feed in self.feeds() if not feed.gone and is_due(feed, moment)]
+
+    @wrap_exceptions
+    def record_success(
+        self,
+        feed: Feed,
+        *,
+        url: str,
+        status: int,
+        etag: str | None,
+        last_modified: str | None,
+        title: str | None,
+        site_url: str | None,
+        fetched: datetime,
+    ) -> None:
+        """Cache validators and clear failures; a permanent redirect moves the subscription."""
+        with self.transaction() as db:
+            update_feed_fetch(
+                db,
+                feed,
+                url=url,
+                status=status,
+                etag=etag,
+                last_modified=last_modified,
+                title=title,
+                site_url=site_url,
+                fetched=fetched,
+            )
+
+    @wrap_exceptions
+    def record_failure(
+        self,
+        feed: Feed,
+        *,
+        message: str,
+        status: int | None,
+        fetched: datetime,
+        retry_at: datetime | None,
+        gone: bool = False,
+    ) -> None:
+        """Note why a fetch failed and when to try again; the feed's copies are untouched."""
+        with self.transaction() as db:
+            db.execute(
+                """UPDATE feeds SET last_fetched = ?, last_status = ?, failures = failures + 1,
+                       next_due = ?, last_error = ?, gone = CASE WHEN ? THEN ? ELSE gone END
+                   WHERE id = ?""",
+                (iso(fetched), status, iso(retry_at), message, gone, iso(fetched), feed.id),
+            )
+
+
+def is_due(feed: Feed, moment: datetime) -> bool:
+    due = from_iso(feed.next_due)
+    return due is None or due <= moment
+
+
+def update_feed_fetch(
+    db: sqlite3.Connection,
+    feed: Feed,
+    *,
+    url: str,
+    status: int,
+    etag: str | None,
+    last_modified: str | None,
+    title: str | None,
+    site_url: str | None,
+    fetched: datetime,
+) -> None:
+    """A fetch that worked, inside the caller's transaction: the validators and title it
+    brought, failures cleared; a feed found at a new URL moves there with its copies."""
+    if url != feed.url:
+        if db.execute("SELECT 1 FROM feeds WHERE url = ?", (url,)).fetchone():
+            db.execute("DELETE FROM feeds WHERE id = ?", (feed.id,))  # already subscribed there
+            return
+        db.execute("UPDATE copies SET feed_url = ? WHERE feed_url = ?", (url, feed.url))
+    db.execute(
+        """UPDATE feeds SET url = ?, etag = COALESCE(?, etag),
+               last_modified = COALESCE(?, last_modified), title = COALESCE(?, title),
+               site_url = COALESCE(?, site_url), last_fetched = ?, last_status = ?,
+               failures = 0, next_due = NULL, last_error = NULL
+           WHERE id = ?""",
+        (url, etag, last_modified, title, site_url, iso(fetched), status, feed.id),
+    )
+
+
+def feed_record(row: sqlite3.Row) -> Feed:
+    return Feed(
+        id=row["id"],
+        url=row["url"],
+        name=row["name"],
+        title=row["title"],
+        kind=row["kind"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        last_fetched=row["last_fetched"],
+        last_status=row["last_status"],
+        failures=row["failures"],
+        next_due=row["next_due"],
+        last_error=row["last_error"],
+        gone=row["gone"],
+    )

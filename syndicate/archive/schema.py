@@ -1,0 +1,126 @@
+"""The archive's tables, versioned with PRAGMA user_version: each migration runs once, in
+its own transaction, when an archive of an older version is opened."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from syndicate.errors import ArchiveError
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: subscriptions, copies grouped into articles, origins and comments of copies.
+    """
+    CREATE TABLE feeds (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        name TEXT,
+        title TEXT,
+        site_url TEXT,
+        kind TEXT NOT NULL DEFAULT 'feed' CHECK (kind IN ('feed', 'own')),
+        etag TEXT,
+        last_modified TEXT,
+        added TEXT NOT NULL,
+        last_fetched TEXT,
+        last_status INTEGER,
+        failures INTEGER NOT NULL DEFAULT 0,
+        next_due TEXT,
+        last_error TEXT,
+        gone TEXT
+    );
+    CREATE TABLE articles (id INTEGER PRIMARY KEY);
+    CREATE TABLE copies (
+        id INTEGER PRIMARY KEY,
+        feed_url TEXT NOT NULL,
+        guid TEXT NOT NULL,
+        article_id INTEGER NOT NULL REFERENCES articles(id),
+        url TEXT,
+        norm_url TEXT,
+        title TEXT NOT NULL,
+        title_key TEXT NOT NULL,
+        author TEXT,
+        published TEXT,
+        updated TEXT,
+        summary_html TEXT NOT NULL DEFAULT '',
+        content_html TEXT NOT NULL DEFAULT '',
+        comments_feed_url TEXT,
+        merge_rule TEXT,
+        merge_evidence TEXT,
+        is_own INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (feed_url, guid)
+    );
+    CREATE INDEX copies_by_article ON copies(article_id);
+    CREATE INDEX copies_by_norm_url ON copies(norm_url);
+    CREATE INDEX copies_by_title_key ON copies(title_key);
+    CREATE TABLE origins (
+        copy_id INTEGER NOT NULL REFERENCES copies(id) ON DELETE CASCADE,
+        norm_url TEXT NOT NULL,
+        PRIMARY KEY (norm_url, copy_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE comments (
+        id INTEGER PRIMARY KEY,
+        copy_id INTEGER NOT NULL REFERENCES copies(id) ON DELETE CASCADE,
+        guid TEXT NOT NULL,
+        author TEXT NOT NULL,
+        published TEXT,
+        url TEXT,
+        content_html TEXT NOT NULL,
+        UNIQUE (copy_id, guid)
+    );
+    CREATE TABLE overrides (
+        id INTEGER PRIMARY KEY,
+        action TEXT NOT NULL CHECK (action IN ('merge', 'split')),
+        copy_key TEXT NOT NULL,
+        other_key TEXT,
+        made TEXT NOT NULL
+    );
+    """,
+    # 2: an origin is an article the copy says it copies, or a feed/site it says it came from.
+    """
+    ALTER TABLE origins ADD COLUMN kind TEXT NOT NULL DEFAULT 'article'
+        CHECK (kind IN ('article', 'source'));
+    CREATE INDEX copies_by_title_and_date ON copies(title_key, published);
+    """,
+    # 3: which version of our own post file a copy was synced from, to skip unchanged posts.
+    """
+    ALTER TABLE copies ADD COLUMN source_digest TEXT;
+    CREATE INDEX copies_by_feed ON copies(feed_url);
+    """,
+    # 4: a copy's origins by copy (each new copy reads and replaces its own): without this
+    # index every store scanned the whole table, and merging slowed as the archive grew.
+    """
+    CREATE INDEX origins_by_copy ON origins(copy_id);
+    """,
+    # 5: two indexes that others already cover (the (title_key, published) index and the
+    # UNIQUE (feed_url, guid) one answer their queries), updated on every insert for nothing.
+    """
+    DROP INDEX copies_by_title_key;
+    DROP INDEX copies_by_feed;
+    """,
+)
+
+
+def migrate(
+    db: sqlite3.Connection,
+    path: Path,
+    *,
+    transaction: Callable[[], AbstractContextManager[sqlite3.Connection]],
+) -> None:
+    """Bring the archive's tables to the newest version, each step in a `transaction()`."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise ArchiveError(
+            f"{path}: archive schema {version} is newer than this syndicate "
+            f"understands ({len(MIGRATIONS)}); upgrade syndicate"
+        )
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        with transaction():
+            # Another process opening the same new archive may have migrated it meanwhile.
+            if db.execute("PRAGMA user_version").fetchone()[0] >= number:
+                continue
+            for statement in script.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version = {number}")
