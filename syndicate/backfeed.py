@@ -48,7 +48,7 @@ def read_archive(
     layout = Layout.for_settings(settings)
     if not settings.archive.exists():
         return own_posts_view(posts, layout, limit=limit, full=full)
-    from syndicate.aggregate import sync_own_posts  # fetching code, only for archive users
+    from syndicate.archive.own_posts import sync_own_posts
 
     with Archive(settings.archive) as archive:
         sync_own_posts(archive, settings, posts, full=full)

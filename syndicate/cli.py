@@ -227,7 +227,7 @@ def subscribe(state: State, url: str | None, name: str | None, opml_file: Path |
 
 def import_opml(state: State, opml_file: Path) -> None:
     """Subscribe to each outline without fetching it: the next fetch checks them all."""
-    from syndicate.opml import read_opml
+    from syndicate.aggregate.opml import read_opml
     from syndicate.urls import hide_password
 
     with reported_errors():
@@ -273,7 +273,7 @@ def subscriptions(state: State, as_json: bool, as_opml: bool) -> None:
         feeds = archive.feeds()
     if as_opml:
         title = f"{settings.title or 'syndicate'} subscriptions"
-        from syndicate.opml import export_opml
+        from syndicate.aggregate.opml import export_opml
 
         click.echo(export_opml(feeds, title=title).decode("utf-8"), nl=False)
         return

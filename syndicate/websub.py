@@ -57,8 +57,8 @@ def notify(folder: Path, hub: str, *, deadline: float = 60.0) -> Notification:
     error per feed) and keep what is left."""
     import requests  # only to ping: a build records what changed without importing HTTP code
 
-    from syndicate.deadline import Deadline
-    from syndicate.fetch import new_session
+    from syndicate.aggregate.deadline import Deadline
+    from syndicate.aggregate.http import new_session
 
     result = Notification()
     waiting = pending(folder)

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 from lxml import etree
 
-from syndicate import aggregate
+from syndicate.aggregate import fetcher as fetcher_module
 from syndicate.cli import cli
 from syndicate.errors import FeedError
 from syndicate.workers import worker_pool
@@ -456,8 +456,8 @@ def test_parsing_in_worker_processes_archives_what_parsing_in_threads_does(
 
     in_threads = twin.run("fetch")
     assert not pools
-    monkeypatch.setattr(aggregate, "PARSE_IN_WORKERS_FROM", 1)
-    monkeypatch.setattr(aggregate, "worker_pool", counted_pool)
+    monkeypatch.setattr(fetcher_module, "PARSE_IN_WORKERS_FROM", 1)
+    monkeypatch.setattr(fetcher_module, "worker_pool", counted_pool)
     in_workers = site.run("fetch", "--jobs", "2")
     assert pools == [2]
     assert in_workers.exit_code == in_threads.exit_code == 1
@@ -490,9 +490,9 @@ def crash_on_poison(content: bytes, url: str) -> str:
 
 
 def test_a_parser_crash_fails_the_feed_and_spares_the_ones_after_it() -> None:
-    with aggregate.parse_workers(aggregate.PARSE_IN_WORKERS_FROM, jobs=2) as parsers:
+    with fetcher_module.parse_workers(fetcher_module.PARSE_IN_WORKERS_FROM, jobs=2) as parsers:
         assert parsers is not None
-        fetcher = aggregate.Fetcher(parsers=parsers)
+        fetcher = fetcher_module.Fetcher(parsers=parsers)
         with pytest.raises(FeedError, match="worker process parsing it stopped"):
             fetcher.parse(crash_on_poison, b"poison", "https://hostile.example/feed")
         assert fetcher.parse(crash_on_poison, b"<rss/>", "https://next.example/feed") == (

@@ -22,10 +22,10 @@ import pytest
 from click.testing import CliRunner, Result
 from lxml import etree
 
+from syndicate.aggregate.opml import export_opml
 from syndicate.archive import Feed
 from syndicate.cli import cli
 from syndicate.errors import FeedError
-from syndicate.opml import export_opml
 
 USER, SECRET, WRONG = "reader", "s3cr3t-pa55", "wr0ng-pa55"
 BASIC = base64.b64encode(f"{USER}:{SECRET}".encode()).decode()

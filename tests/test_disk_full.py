@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from syndicate.aggregate import Fetcher, copy_input
+from syndicate.aggregate.fetch import copy_input
+from syndicate.aggregate.fetcher import Fetcher
 from syndicate.archive import Archive, Feed
 from syndicate.cli import cli
 from syndicate.errors import ArchiveFull

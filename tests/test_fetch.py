@@ -15,8 +15,14 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from syndicate.aggregate.http import (
+    USER_AGENT,
+    HostLimiter,
+    fetch_url,
+    new_session,
+    next_retry_delay,
+)
 from syndicate.errors import FeedError
-from syndicate.fetch import USER_AGENT, HostLimiter, fetch_url, new_session, next_retry_delay
 
 Route = Callable[[BaseHTTPRequestHandler], None]
 

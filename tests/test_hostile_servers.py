@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from syndicate.aggregate.http import fetch_url, new_session
 from syndicate.cli import cli
 from syndicate.errors import FeedError, UnsupportedURL
-from syndicate.fetch import fetch_url, new_session
 from tests.hostile import hostile_server, response_head, rss, trickle
 
 FEED = rss("Trickled", 20)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import lxml.html
 import pytest
 
+from syndicate.aggregate.parse import discover_feeds, parse_comments, parse_feed
 from syndicate.errors import FeedError
-from syndicate.parse import discover_feeds, parse_comments, parse_feed
 
 # -- parse_feed ----------------------------------------------------------------------------------
 

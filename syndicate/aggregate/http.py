@@ -18,7 +18,7 @@ import requests
 import urllib3
 
 from syndicate import __version__
-from syndicate.deadline import Deadline, watch_sockets
+from syndicate.aggregate.deadline import Deadline, watch_sockets
 from syndicate.errors import FeedError, UnsupportedURL
 from syndicate.urls import hide_password
 

@@ -1,0 +1,243 @@
+"""`syndicate fetch`: every due subscription and its entries' comment feeds, into the archive.
+
+Downloads run in a thread pool (fetcher.py); each feed is stored here, in this thread, in one
+transaction (a savepoint) as soon as it has been downloaded and parsed, in the order they
+finish; what is ready at once is committed together, and no transaction is open while the
+network is waited for."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from functools import partial
+from typing import TypeVar
+
+from syndicate.aggregate.fetcher import Download, Fetcher, parse_workers
+from syndicate.aggregate.http import (
+    RETRY_LATER,
+    next_retry_delay,
+)
+from syndicate.aggregate.parse import parse_comments
+from syndicate.archive import COMMIT_GROUP_SIZE, Archive, now_utc
+from syndicate.archive.own_posts import sync_own_posts
+from syndicate.config import Settings
+from syndicate.errors import FeedError
+from syndicate.model import Feed, FeedComment, FeedEntry
+from syndicate.urls import hide_password, without_userinfo
+
+GONE = 410
+T = TypeVar("T")
+U = TypeVar("U")
+WAIT_STEP = 0.2  # seconds between looks at the stop flag while waiting for downloads
+GATHER_SECONDS = 0.25  # how long finished feeds are gathered into one commit, at most
+# Comments keep coming after a post's feed has moved on: the comment feeds of copies this
+# recent are polled on every fetch, not only when their entry changes.
+CONVERSATION_WINDOW = timedelta(days=14)
+
+
+@dataclass
+class FetchReport:
+    fetched: int = 0
+    not_modified: int = 0
+    new_entries: int = 0
+    updated_entries: int = 0
+    merged: int = 0
+    comments: int = 0
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    stopped: bool = False  # a signal ended the fetch: what finished was committed
+
+
+def fetch_all(
+    archive: Archive, settings: Settings, *, jobs: int, now: datetime | None = None,
+    on_feed_done: Callable[[Feed], None] | None = None, stop: threading.Event | None = None,
+) -> FetchReport:  # fmt: skip
+    """Fetch every due subscription and its entries' comment feeds; merge and store them.
+
+    Each feed is stored whole or not at all, as soon as it has been downloaded and parsed, in
+    whatever order the downloads finish; what is ready is committed together, and no
+    transaction is open while waiting on the network, so other commands are held back for a
+    commit's time at most. When `stop` is set (a signal), what finished is committed, the
+    downloads under way are cut off, and the report says `stopped`."""
+    now = now or now_utc()
+    stop = stop or threading.Event()
+    report = FetchReport()
+    sync_own_posts(archive, settings)
+    due = archive.due_feeds(now)
+    with (
+        parse_workers(len(due), jobs) as parsers,
+        ThreadPoolExecutor(max_workers=jobs) as pool,
+    ):
+        fetcher = Fetcher(parsers=parsers, deadline=settings.deadline)
+        with _stopping(fetcher, stop):
+            comment_feeds: list[tuple[int, str]] = []
+
+            def store_feed(download: Download) -> None:
+                if download.stopped:
+                    return
+                comment_feeds.extend(store_download(archive, download, report, now))
+                if on_feed_done:
+                    on_feed_done(download.feed)
+
+            _store_as_finished(archive, pool, fetcher.download, due, store_feed, stop)
+            if not stop.is_set():
+                recent = archive.recent_comment_feeds(now - CONVERSATION_WINDOW)
+                comment_feeds += [pair for pair in recent if pair not in comment_feeds]
+
+                def get_comments(pair: tuple[int, str]) -> tuple[int, tuple[FeedComment, ...]]:
+                    return pair[0], _download_comments(fetcher, pair[1], report)
+
+                def store_thread(done: tuple[int, tuple[FeedComment, ...]]) -> None:
+                    copy_id, comments = done
+                    report.comments += archive.store_comments(copy_id, comments)
+
+                _store_as_finished(archive, pool, get_comments, comment_feeds, store_thread, stop)
+    report.stopped = stop.is_set()
+    return report
+
+
+@contextmanager
+def _stopping(fetcher: Fetcher, stop: threading.Event) -> Iterator[None]:
+    """Cut off the fetcher's exchanges as soon as `stop` is set, from a watching thread (the
+    storing thread may be waiting for them)."""
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.1):
+            if stop.is_set():
+                fetcher.stop()
+                return
+
+    watcher = threading.Thread(target=watch, name="syndicate-stop-watch", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
+
+def _gathered(
+    finished: queue.SimpleQueue[tuple[int, Future[U]]], *, most: int
+) -> list[tuple[int, Future[U]]]:
+    """What else finishes within GATHER_SECONDS (no transaction is open meanwhile): a commit
+    writes every index page its inserts touched, so one a feed cost a fifth of storing them."""
+    gathered: list[tuple[int, Future[U]]] = []
+    until = time.monotonic() + GATHER_SECONDS
+    while len(gathered) < most:
+        try:
+            gathered.append(finished.get(timeout=max(0.0, until - time.monotonic())))
+        except queue.Empty:
+            break
+    return gathered
+
+
+def _put_indexed(
+    finished: queue.SimpleQueue[tuple[int, Future[U]]], index: int, future: Future[U]
+) -> None:
+    finished.put((index, future))
+
+
+def _store_as_finished(
+    archive: Archive, pool: ThreadPoolExecutor, work: Callable[[T], U], items: Sequence[T],
+    store: Callable[[U], None], stop: threading.Event,
+) -> None:  # fmt: skip
+    """Run `work` on every item in the pool and `store` each outcome here, in the order they
+    finish. What has finished by the time one is ready is stored in one group commit, which
+    is committed before waiting for more."""
+    finished: queue.SimpleQueue[tuple[int, Future[U]]] = queue.SimpleQueue()
+    futures = [pool.submit(work, item) for item in items]
+    for index, future in enumerate(futures):
+        future.add_done_callback(partial(_put_indexed, finished, index))
+    remaining = len(items)
+    while remaining and not stop.is_set():
+        try:
+            ready = [finished.get(timeout=WAIT_STEP)]
+        except queue.Empty:
+            continue
+        ready += _gathered(finished, most=min(remaining, COMMIT_GROUP_SIZE) - 1)
+        remaining -= len(ready)
+        with archive.grouped_commits():
+            for _index, future in sorted(ready, key=lambda pair: pair[0]):
+                if not future.cancelled():
+                    store(future.result())  # a worker's own bug is raised here
+    if stop.is_set():
+        for future in futures:
+            future.cancel()  # those not started; the others are being cut off
+
+
+def store_download(
+    archive: Archive, download: Download, report: FetchReport, now: datetime
+) -> list[tuple[int, str]]:
+    """Record one feed's outcome; returns the comment feeds of the entries it stored."""
+    feed, result = download.feed, download.result
+    if download.error is not None:
+        error = download.error
+        _record_failure(archive, feed, error.message, error.status, None, now, report)
+    elif result is None:
+        raise AssertionError("a download without a result or an error")
+    elif result.status == GONE:
+        archive.record_failure(feed, message="410 Gone: subscription ended", status=GONE,
+                               fetched=now, retry_at=None, gone=True)  # fmt: skip
+        report.notes.append(f"{hide_password(feed.url)}: 410 Gone, the subscription has ended")
+    elif result.status in RETRY_LATER:
+        message = f"HTTP {result.status}: the server asks to retry later"
+        _record_failure(archive, feed, message, result.status, result.retry_after, now, report)
+    elif result.status == 304:
+        archive.record_success(feed, url=result.url, status=304, etag=result.etag,
+                               last_modified=result.last_modified, title=None, site_url=None,
+                               fetched=now)  # fmt: skip
+        report.not_modified += 1
+    else:
+        assert download.parsed is not None
+        stored = archive.store_entries(
+            feed, [copy_input(entry) for entry in download.parsed.entries], url=result.url,
+            status=result.status, etag=result.etag, last_modified=result.last_modified,
+            title=download.parsed.title, site_url=download.parsed.site_url, fetched=now,
+        )  # fmt: skip
+        report.fetched += 1
+        report.new_entries += stored.new
+        report.updated_entries += stored.updated
+        report.merged += stored.merged
+        if result.url != feed.url:
+            report.notes.append(
+                f"{hide_password(feed.url)}: moved permanently to {hide_password(result.url)}"
+            )
+        return stored.comment_feeds
+    return []
+
+
+def _record_failure(
+    archive: Archive, feed: Feed, message: str, status: int | None, retry_after: float | None,
+    now: datetime, report: FetchReport,
+) -> None:  # fmt: skip
+    delay = max(next_retry_delay(feed.failures + 1), retry_after or 0.0)
+    retry_at = now + timedelta(seconds=delay)
+    archive.record_failure(feed, message=message, status=status, fetched=now, retry_at=retry_at)
+    report.errors.append(f"{hide_password(feed.url)}: {message}")
+
+
+def _download_comments(fetcher: Fetcher, url: str, report: FetchReport) -> tuple[FeedComment, ...]:
+    try:
+        result = fetcher.get(url)
+        if result.content is None:
+            return ()
+        body_url = without_userinfo(result.final_url or result.url)
+        return fetcher.parse(parse_comments, result.content, body_url)
+    except FeedError as error:
+        report.errors.append(f"comments {error}")
+        return ()
+
+
+def copy_input(entry: FeedEntry) -> FeedEntry:
+    """A parsed entry as the archive stores it: dated by its <updated> when that is all it
+    has (Atom entries may have only <updated>)."""
+    if entry.published or not entry.updated:
+        return entry
+    return replace(entry, published=entry.updated)

@@ -1,0 +1,62 @@
+"""The site's own posts in the archive: copies of a feed of kind 'own', which take part in
+every merge (what the build shows of the archive starts here)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from html import escape
+
+from syndicate.archive import Archive
+from syndicate.archive.feeds import OWN_POSTS_FEED
+from syndicate.config import Settings
+from syndicate.layout import Layout
+from syndicate.model import Comment, FeedComment, FeedEntry, Post
+from syndicate.sources import load_posts
+
+
+def sync_own_posts(
+    archive: Archive, settings: Settings, posts: Iterable[Post] | None = None,
+    *, full: Callable[[Post], Post] = lambda post: post,
+) -> None:  # fmt: skip
+    """The site's own posts take part in every merge, as copies of a feed of kind 'own'.
+
+    Only posts whose file changed since they were last synced are stored again."""
+    if posts is None:
+        if not settings.posts.is_dir():
+            return
+        posts = load_posts(settings.posts, zone=settings.zone).posts
+    layout = Layout.for_settings(settings)
+    posts = list(posts)
+    own = archive.feed(OWN_POSTS_FEED) or archive.ensure_feed(OWN_POSTS_FEED, kind="own")
+    synced = archive.synced_digests(OWN_POSTS_FEED)
+    changed = [
+        full(post)
+        for post in posts
+        if not post.digest or synced.get(layout.post_id(post)) != post.digest
+    ]
+    if changed:
+        copies = [own_copy(post, layout) for post in changed]
+        archive.store_entries(own, copies, title=settings.title, site_url=settings.base_url)
+    current = {layout.post_id(post) for post in posts}
+    if set(synced) - current:
+        archive.prune_copies(OWN_POSTS_FEED, current)
+    for post in changed:
+        copy_id = archive.copy_id(OWN_POSTS_FEED, layout.post_id(post))
+        if copy_id is not None and post.comments:
+            archive.store_comments(copy_id, (own_comment(post, c, layout) for c in post.comments))
+
+
+def own_copy(post: Post, layout: Layout) -> FeedEntry:
+    return FeedEntry(
+        guid=layout.post_id(post), url=layout.url(layout.post_page(post)), title=post.title,
+        author=post.author, published=post.published, updated=post.updated,
+        summary_html=escape(post.summary, quote=False), content_html=post.content_html,
+        source_digest=post.digest or None,
+    )  # fmt: skip
+
+
+def own_comment(post: Post, comment: Comment, layout: Layout) -> FeedComment:
+    return FeedComment(
+        guid=layout.comment_id(post, comment), author=comment.author, published=comment.published,
+        url=layout.comment_url(post, comment), content_html=comment.content_html,
+    )  # fmt: skip
