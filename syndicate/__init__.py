@@ -1,5 +1,60 @@
-"""syndicate: publish stored posts as RSS 2.0, Atom 1.0 and JSON Feed."""
+"""syndicate: publish stored posts as RSS 2.0, Atom 1.0 and JSON Feed, with a comment feed for
+every post; follow other sites' feeds and merge cross-posted copies into one archive.
 
-# The one place the version lives (pyproject reads it): importing importlib.metadata to look it
-# up would cost every command, including a build that finds nothing to do, tens of milliseconds.
-__version__ = "0.5.0"
+The public, typed API (the CLI only wraps it; see api.py for an example):
+
+    load_settings(config_path=None, overrides=None, environ=None) -> Settings
+    build(settings) -> BuildReport             (report.problems: file, line, message)
+    publish(settings) -> PublishReport         (what cron runs)
+    open_archive(settings) -> OpenArchive      (a context manager: subscribe, unsubscribe,
+                                                subscriptions, fetch, articles, merge, split)
+    SyndicateError and its subclasses          (every error syndicate reports)
+"""
+
+from syndicate.api import OpenArchive, OpmlImport, Subscribed, build, open_archive, publish
+from syndicate.config import Settings, load_settings
+from syndicate.errors import (
+    AlreadySubscribed,
+    ArchiveBusy,
+    ArchiveDamaged,
+    ArchiveError,
+    ArchiveFull,
+    ConfigError,
+    FeedError,
+    LockedError,
+    NotFound,
+    OutputError,
+    PostError,
+    PostWarning,
+    StorageError,
+    SyndicateError,
+    UnsupportedURL,
+)
+from syndicate.version import __version__
+
+__all__ = [
+    "AlreadySubscribed",
+    "ArchiveBusy",
+    "ArchiveDamaged",
+    "ArchiveError",
+    "ArchiveFull",
+    "ConfigError",
+    "FeedError",
+    "LockedError",
+    "NotFound",
+    "OpenArchive",
+    "OpmlImport",
+    "OutputError",
+    "PostError",
+    "PostWarning",
+    "Settings",
+    "StorageError",
+    "Subscribed",
+    "SyndicateError",
+    "UnsupportedURL",
+    "__version__",
+    "build",
+    "load_settings",
+    "open_archive",
+    "publish",
+]

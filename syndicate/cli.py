@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from syndicate import __version__
 from syndicate.config import Settings, load_settings
 from syndicate.errors import (
     ArchiveBusy,
@@ -28,14 +27,15 @@ from syndicate.errors import (
     SyndicateError,
     UnsupportedURL,
 )
+from syndicate.version import __version__
 
 # Each command imports what it uses when it runs: `build` with nothing to do, or `--help`,
 # should not pay for lxml, feedgen, requests and the rest (see freshness.py).
 if TYPE_CHECKING:
     from syndicate.aggregate import FetchReport
     from syndicate.archive import Archive, Feed
-    from syndicate.build import BuildReport
     from syndicate.publish import PublishReport
+    from syndicate.site.build import BuildReport
     from syndicate.stopping import Stop
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
@@ -157,7 +157,7 @@ def build(
     """Read POSTS_DIR (default: seeds) and write the feeds and pages into the output folder."""
     with reported_errors():
         settings = state.settings(posts=posts_dir, output=output, base_url=base_url, strict=strict)
-        from syndicate.build import build_site
+        from syndicate.site.build import build_site
 
         report = build_site(settings)
     show_build_report(state, report, settings.output)
@@ -277,7 +277,7 @@ def subscriptions(state: State, as_json: bool, as_opml: bool) -> None:
 
         click.echo(export_opml(feeds, title=title).decode("utf-8"), nl=False)
         return
-    from syndicate.backfeed import Redaction
+    from syndicate.site.backfeed import Redaction
     from syndicate.urls import hide_password
 
     shown = Redaction.of_urls([feed.url for feed in feeds], show=hide_password)
@@ -370,7 +370,7 @@ def archive_command(state: State, as_json: bool) -> None:
     """List the archive: one line (or JSON object) per article, with every copy."""
     with opened_archive(state) as (archive, _):
         articles = archive.articles()
-    from syndicate.backfeed import Redaction
+    from syndicate.site.backfeed import Redaction
     from syndicate.urls import hide_password
 
     articles = Redaction.of(articles, show=hide_password).articles(articles)  # user:***@host

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from syndicate.config import Settings
 from syndicate.model import Comment, Post
-from syndicate.sources.base import make_slug
+from syndicate.posts.base import make_slug
 
 INDEX_PAGE = "index.html"
 SITE_RSS = "rss.xml"

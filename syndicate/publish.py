@@ -6,12 +6,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from syndicate import websub
 from syndicate.aggregate import FetchReport, fetch_all
 from syndicate.archive import Archive
-from syndicate.build import BuildReport, build_site
 from syndicate.config import Settings
 from syndicate.lock import output_lock
+from syndicate.site import websub
+from syndicate.site.build import BuildReport, build_site
 
 
 @dataclass

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 # What a worker starts with: every renderer and importer. The server preloads them once, for
 # the first pool a process makes: a pool of another kind imports what else it needs.
-PRELOADED = ("syndicate.site",)
+PRELOADED = ("syndicate.site.plan",)
 # How often a worker checks that the process that made its pool is still there.
 CREATOR_CHECK_SECONDS = 0.5
 PR_SET_PDEATHSIG = 1  # linux/prctl.h

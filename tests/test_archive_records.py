@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from syndicate import parse
+from syndicate.aggregate import parse
 from syndicate.archive import Archive, CommentInput, CopyInput
-from syndicate.backfeed import Redaction
 from syndicate.model import ArchivedComment, ArchivedCopy, Article, FeedComment, FeedEntry
+from syndicate.site.backfeed import Redaction
 from syndicate.urls import hide_password, without_userinfo
 
 WHEN = datetime(2024, 3, 1, 8, 30, 15, 250000, tzinfo=UTC)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from syndicate.build import build_site
 from syndicate.config import load_settings
+from syndicate.site.build import build_site
 from tests.conftest import BASE_URL
 
 POSTS = 64
@@ -136,9 +136,9 @@ def test_an_output_file_deleted_or_changed_by_another_build_means_a_full_build(
 
 
 def test_the_freshness_scan_names_post_files_as_the_loader_does(tmp_path: Path) -> None:
-    from syndicate.edits import posts_in_scan
-    from syndicate.freshness import scan_inputs
-    from syndicate.sources import post_files
+    from syndicate.posts import post_files
+    from syndicate.site.edits import posts_in_scan
+    from syndicate.site.freshness import scan_inputs
 
     folder = tmp_path / "posts"
     for name in ["a.md", "b.txt", "image.png", ".hidden.md", "2024/c.markdown", ".git/d.md"]:

@@ -20,15 +20,15 @@ import lxml.etree
 import lxml.html
 import pytest
 
-from syndicate import site
-from syndicate.cache import PostCache
 from syndicate.config import load_settings
 from syndicate.errors import PostError
 from syndicate.model import Post
-from syndicate.sources import load_posts
-from syndicate.sources.markdown import MAX_HTML_DEPTH, MAX_TAGS, read_post
-from syndicate.sources.text import read_post as read_text_post
-from syndicate.sources.yaml_front_matter import load_front_matter
+from syndicate.posts import load_posts
+from syndicate.posts.cache import PostCache
+from syndicate.posts.markdown import MAX_HTML_DEPTH, MAX_TAGS, read_post
+from syndicate.posts.text import read_post as read_text_post
+from syndicate.posts.yaml_front_matter import load_front_matter
+from syndicate.site import plan as site
 from tests.test_bad_input import GOOD, build, published_titles, stderr_lines
 
 MEGABYTE = 1024 * 1024

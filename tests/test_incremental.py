@@ -10,8 +10,8 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from syndicate.build import BuildReport, build_site
 from syndicate.config import load_settings
+from syndicate.site.build import BuildReport, build_site
 from tests.conftest import run_build
 
 
@@ -126,14 +126,14 @@ def test_a_file_of_someone_else_beside_the_site_is_not_a_change(tmp_path: Path) 
 def test_rendering_on_every_core_gives_the_same_bytes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import syndicate.site
+    import syndicate.site.plan
 
     posts = tmp_path / "posts"
     make_posts(posts, 260)  # more than PARALLEL_RENDER_FROM: rendered in forked workers
-    assert len(list(posts.iterdir())) > syndicate.site.PARALLEL_RENDER_FROM
+    assert len(list(posts.iterdir())) > syndicate.site.plan.PARALLEL_RENDER_FROM
     parallel, serial = tmp_path / "parallel", tmp_path / "serial"
     assert run_build(posts, parallel).exit_code == 0
-    monkeypatch.setattr(syndicate.site, "PARALLEL_RENDER_FROM", 10**9)
+    monkeypatch.setattr(syndicate.site.plan, "PARALLEL_RENDER_FROM", 10**9)
     monkeypatch.setenv("SYNDICATE_CACHE_DIR", str(tmp_path / "second-cache"))
     assert run_build(posts, serial).exit_code == 0
     assert site_files(parallel) == site_files(serial)
@@ -145,7 +145,7 @@ def test_parsing_in_several_pools_of_workers_keeps_every_post_in_order(
 ) -> None:
     """The parse workers are replaced as they go (cmarkgfm leaks): with a pool per chunk,
     every file still comes back once, in order, as parsing them one by one gives."""
-    import syndicate.sources as sources
+    import syndicate.posts as sources
 
     posts = tmp_path / "posts"
     make_posts(posts, 90)
@@ -163,8 +163,8 @@ def test_a_post_whose_cache_row_is_gone_is_read_again_with_its_comments(tmp_path
     them between loading and rendering, they come from the file again, not as blanks."""
     import sqlite3
 
-    from syndicate.cache import PostCache
-    from syndicate.sources import load_posts, parse_file
+    from syndicate.posts import load_posts, parse_file
+    from syndicate.posts.cache import PostCache
 
     posts = tmp_path / "posts"
     make_posts(posts, 3)
@@ -184,7 +184,7 @@ def test_a_post_whose_cache_row_is_gone_is_read_again_with_its_comments(tmp_path
 
 
 def test_a_file_written_in_pieces_is_replaced_only_when_its_bytes_change(tmp_path: Path) -> None:
-    from syndicate.writer import write_pieces_if_changed
+    from syndicate.site.writer import write_pieces_if_changed
 
     target = tmp_path / "site" / "index.html"
     assert write_pieces_if_changed(target, iter([b"<p>", b"one", b"</p>"]))

@@ -17,10 +17,10 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 
-from syndicate import __version__
 from syndicate.aggregate.deadline import Deadline, watch_sockets
 from syndicate.errors import FeedError, UnsupportedURL
 from syndicate.urls import hide_password
+from syndicate.version import __version__
 
 USER_AGENT = f"syndicate/{__version__} (+https://pypi.org/project/syndicate/)"
 ACCEPT = (

@@ -11,7 +11,7 @@ from syndicate.archive.feeds import OWN_POSTS_FEED
 from syndicate.config import Settings
 from syndicate.layout import Layout
 from syndicate.model import Comment, FeedComment, FeedEntry, Post
-from syndicate.sources import load_posts
+from syndicate.posts import load_posts
 
 
 def sync_own_posts(

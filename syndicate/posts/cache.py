@@ -21,10 +21,10 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from syndicate import __version__
 from syndicate.errors import PostError, PostWarning
-from syndicate.freshness import cache_dir
 from syndicate.model import Post
+from syndicate.site.freshness import cache_dir
+from syndicate.version import __version__
 
 SCHEMA = """
 DROP TABLE IF EXISTS posts;  -- syndicate 0.3.1's, which kept the comments' bodies in `light`
@@ -148,7 +148,7 @@ class PostCache:
                     (os.path.realpath(post.source),),
                 ).fetchone()
         if row is None or row[0] is None:
-            from syndicate.sources import parse_file  # the cache lost it: read the file again
+            from syndicate.posts import parse_file  # the cache lost it: read the file again
 
             parsed = parse_file(Path(post.source), post.published.tzinfo or UTC)
             content = parsed.post.content_html if parsed.post else ""

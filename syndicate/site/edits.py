@@ -21,25 +21,25 @@ from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
-from syndicate.backfeed import ArchiveView, own_posts_view
-from syndicate.build import BuildReport
-from syndicate.cache import Parsed, PostCache
 from syndicate.config import Settings
-from syndicate.freshness import outputs_as_left, read_stamp, settings_key
-from syndicate.history import Page, Paging
 from syndicate.layout import Layout
-from syndicate.listing import (
+from syndicate.lock import output_lock
+from syndicate.model import Post
+from syndicate.posts import cache_keys, importer_for, kept, parse_sized, post_files
+from syndicate.posts.cache import Parsed, PostCache
+from syndicate.site.backfeed import ArchiveView, own_posts_view
+from syndicate.site.build import BuildReport
+from syndicate.site.freshness import outputs_as_left, read_stamp, settings_key
+from syndicate.site.history import Page, Paging
+from syndicate.site.listing import (
     Listing,
     forget_listing,
     load_listing,
     manifest_key,
     save_listing,
 )
-from syndicate.lock import output_lock
-from syndicate.model import Post
-from syndicate.site import HISTORY_PAGE, SitePlan, finish
-from syndicate.sources import cache_keys, importer_for, kept, parse_sized, post_files
-from syndicate.writer import WRITING, FileData, read_manifest_keys, write_site
+from syndicate.site.plan import HISTORY_PAGE, SitePlan, finish
+from syndicate.site.writer import WRITING, FileData, read_manifest_keys, write_site
 
 MAX_EDITED = 16  # more edits than this at once: a full build costs about the same
 

@@ -21,8 +21,8 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from syndicate import __version__
 from syndicate.config import Settings
+from syndicate.version import __version__
 
 MANIFEST = ".syndicate-manifest.json"
 
@@ -95,7 +95,7 @@ def unchanged_since_last_build(settings: Settings, inputs: str) -> Stamp | None:
 
 
 def write_stamp(output: Path, stamp: Stamp) -> None:
-    from syndicate.writer import write_if_changed  # only after a real build
+    from syndicate.site.writer import write_if_changed  # only after a real build
 
     data = (json.dumps(asdict(stamp), indent=0, sort_keys=True) + "\n").encode("utf-8")
     with contextlib.suppress(OSError):  # no cache folder: every build is a full one, no worse

@@ -25,7 +25,7 @@ from typing import Any
 from syndicate.clean import text_to_paragraphs, xml_safe
 from syndicate.errors import PostError, PostWarning
 from syndicate.model import Comment, Post
-from syndicate.sources.base import ReadResult, make_slug, read_utf8, shown
+from syndicate.posts.base import ReadResult, make_slug, read_utf8, shown
 
 SUFFIXES = (".txt",)
 

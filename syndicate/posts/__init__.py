@@ -18,13 +18,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from syndicate.cache import Parsed, PostCache, light_copy
 from syndicate.config import DEFAULT_MAX_POST_BYTES
 from syndicate.errors import ConfigError, PostError, PostWarning
-from syndicate.freshness import Unreachable, walk_folder
 from syndicate.model import Post
-from syndicate.sources import markdown, text
-from syndicate.sources.base import ReadResult, too_large
+from syndicate.posts import markdown, text
+from syndicate.posts.base import ReadResult, too_large
+from syndicate.posts.cache import Parsed, PostCache, light_copy
+from syndicate.site.freshness import Unreachable, walk_folder
 from syndicate.workers import worker_pool
 
 if TYPE_CHECKING:

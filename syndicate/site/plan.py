@@ -17,24 +17,13 @@ from importlib import resources
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from syndicate import __version__, websub
 from syndicate import layout as paths
-from syndicate.backfeed import ArchiveView, read_archive, with_backfed_comments
-from syndicate.build import BuildReport, stamp_of
-from syndicate.cache import PostCache
 from syndicate.config import Settings
-from syndicate.freshness import settings_key, write_stamp
-from syndicate.history import STATE_FILE, Page, Paging, assign_pages, load_state, state_bytes
 from syndicate.layout import Layout
-from syndicate.listing import (
-    Listing,
-    forget_listing,
-    manifest_key,
-    save_listing,
-    slugs,
-)
 from syndicate.lock import output_lock
 from syndicate.model import Comment, Post
+from syndicate.posts import load_posts
+from syndicate.posts.cache import PostCache
 from syndicate.render.archive import article_dates, render_archive_feed, render_archive_json
 from syndicate.render.feeds import (
     ATOM_TYPE,
@@ -48,9 +37,19 @@ from syndicate.render.feeds import (
 )
 from syndicate.render.html import FeedLink, render_index, render_post_page
 from syndicate.render.jsonfeed import render_json_feed
-from syndicate.sources import load_posts
-from syndicate.workers import has_worker_server, worker_pool
-from syndicate.writer import (
+from syndicate.site import websub
+from syndicate.site.backfeed import ArchiveView, read_archive, with_backfed_comments
+from syndicate.site.build import BuildReport, stamp_of
+from syndicate.site.freshness import settings_key, write_stamp
+from syndicate.site.history import STATE_FILE, Page, Paging, assign_pages, load_state, state_bytes
+from syndicate.site.listing import (
+    Listing,
+    forget_listing,
+    manifest_key,
+    save_listing,
+    slugs,
+)
+from syndicate.site.writer import (
     FileData,
     checked_path,
     prepare_output,
@@ -58,6 +57,8 @@ from syndicate.writer import (
     write_if_changed,
     write_site,
 )
+from syndicate.version import __version__
+from syndicate.workers import has_worker_server, worker_pool
 
 JSON_FEED_TYPE = "application/feed+json"
 EMPTY_SITE_DATE = datetime(2000, 1, 1, tzinfo=UTC)  # a feed must have a date; an empty one has none

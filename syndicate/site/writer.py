@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from syndicate.errors import OutputError
-from syndicate.freshness import folders_state
+from syndicate.site.freshness import folders_state
 
 MANIFEST = ".syndicate-manifest.json"
 MANIFEST_PIECE = 5000  # files a piece of the manifest is made of

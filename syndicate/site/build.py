@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from syndicate.config import Settings
-from syndicate.freshness import (
+from syndicate.site.freshness import (
     Stamp,
     archive_state,
     inputs_digest,
@@ -16,7 +16,7 @@ from syndicate.freshness import (
 )
 
 if TYPE_CHECKING:
-    from syndicate.writer import WriteReport
+    from syndicate.site.writer import WriteReport
 
 
 @dataclass
@@ -52,7 +52,7 @@ def build_site(settings: Settings, *, lock_held: bool = False) -> BuildReport:
             posts=stamp.posts, drafts=stamp.drafts, errors=list(stamp.errors),
             warnings=list(stamp.warnings), unchanged=stamp.files, up_to_date=True,
         )  # fmt: skip
-    from syndicate import edits, site
+    from syndicate.site import edits, plan
 
     report = edits.build_after_edits(
         settings, lock_held=lock_held, stamp_inputs=inputs, scanned=scanned
@@ -60,7 +60,7 @@ def build_site(settings: Settings, *, lock_held: bool = False) -> BuildReport:
     if report is not None:
         return report
     del scanned  # a full build scans for itself; at 100k posts this list is 20 MB
-    return site.build(settings, lock_held=lock_held, stamp_inputs=inputs)
+    return plan.build(settings, lock_held=lock_held, stamp_inputs=inputs)
 
 
 def stamp_of(report: BuildReport, inputs: str, settings: Settings) -> Stamp:

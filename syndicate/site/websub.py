@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from syndicate.writer import atomic_write
+from syndicate.site.writer import atomic_write
 
 PENDING_FILE = ".syndicate-websub-pending.json"
 FEED_SUFFIXES = (".xml", ".atom", ".json")

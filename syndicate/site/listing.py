@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from syndicate.freshness import stamp_path
 from syndicate.model import Post
+from syndicate.site.freshness import stamp_path
 
 FORMAT = 1
 
@@ -53,7 +53,7 @@ class Listing:
 
 
 def manifest_key(output: Path) -> str:
-    from syndicate.writer import MANIFEST
+    from syndicate.site.writer import MANIFEST
 
     try:
         data = (output / MANIFEST).read_bytes()

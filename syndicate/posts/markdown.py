@@ -20,8 +20,8 @@ from cmarkgfm.cmark import Options
 from syndicate.clean import plain_text, sanitize_untrusted_html, xml_safe
 from syndicate.errors import PostError, PostWarning
 from syndicate.model import Comment, Post
-from syndicate.sources.base import ReadResult, make_slug, read_utf8, shown
-from syndicate.sources.yaml_front_matter import load_front_matter
+from syndicate.posts.base import ReadResult, make_slug, read_utf8, shown
+from syndicate.posts.yaml_front_matter import load_front_matter
 
 SUFFIXES = (".md", ".markdown")
 DATED_FILENAME = re.compile(r"^\d{4}-\d{2}-\d{2}-")

@@ -1,0 +1,147 @@
+"""The public Python API, re-exported by `syndicate/__init__.py`; the CLI only wraps it.
+
+    import syndicate
+
+    settings = syndicate.load_settings(overrides={"posts": "posts", "output": "public"})
+    report = syndicate.site.build(settings)
+    for problem in report.problems:
+        print(problem.path, problem.line, problem.message)
+
+    with syndicate.open_archive(settings) as archive:
+        archive.subscribe("https://example.org/feed/")
+        archive.fetch()
+        for article in archive.articles():
+            ...
+
+Heavy modules (feedgen, requests, lxml) are imported by the calls that use them, so that
+`import syndicate` and a build with nothing to do stay cheap.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from syndicate.config import Settings
+
+if TYPE_CHECKING:
+    from syndicate.aggregate import FetchReport
+    from syndicate.archive import Archive, Feed
+    from syndicate.publish import PublishReport
+    from syndicate.site.build import BuildReport
+
+
+def build(settings: Settings) -> BuildReport:
+    """Write the site for `settings` (posts, archive) into its output folder."""
+    from syndicate.site.build import build_site
+
+    return build_site(settings)
+
+
+def publish(settings: Settings, *, stop: threading.Event | None = None) -> PublishReport:
+    """What cron runs: fetch (when subscribed), build, ping the WebSub hub, under the lock."""
+    from syndicate.publish import publish as publish_site
+
+    return publish_site(settings, stop=stop)
+
+
+@dataclass(frozen=True)
+class Subscribed:
+    """A new subscription; `unchecked` says why the URL could not be checked now, if so."""
+
+    feed: Feed
+    unchecked: str | None = None
+
+
+@dataclass
+class OpmlImport:
+    """What importing an OPML file did: feeds added, already there, and entries skipped."""
+
+    added: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # not http(s) feed addresses
+
+
+class OpenArchive:
+    """The archive of `settings`, open: subscriptions, fetching, articles, manual merges."""
+
+    def __init__(self, archive: Archive, settings: Settings) -> None:
+        self.store = archive
+        self.settings = settings
+
+    def subscribe(self, url: str, *, name: str | None = None) -> Subscribed:
+        """Follow a feed URL, or the first feed a site page advertises (http(s) only)."""
+        from syndicate.aggregate import subscribe
+
+        feed, unchecked = subscribe(self.store, url, name=name, deadline=self.settings.deadline)
+        return Subscribed(feed, unchecked)
+
+    def import_opml(self, path: Path) -> OpmlImport:
+        """Subscribe to every feed of an OPML file without fetching them (fetch checks them)."""
+        from syndicate.aggregate.opml import read_opml
+
+        listing = read_opml(path)
+        done = OpmlImport(skipped=list(listing.skipped))
+        for outline in listing.outlines:
+            if self.store.feed(outline.url):
+                done.already.append(outline.url)
+                continue
+            self.store.subscribe(outline.url, name=outline.title)
+            done.added.append(outline.url)
+        return done
+
+    def unsubscribe(self, url: str) -> None:
+        """Stop following a feed; what it brought into the archive stays."""
+        self.store.unsubscribe(url)
+
+    def subscriptions(self) -> list[Feed]:
+        return self.store.feeds()
+
+    def fetch(
+        self,
+        *,
+        jobs: int | None = None,
+        on_feed_done: Callable[[Feed], None] | None = None,
+        stop: threading.Event | None = None,
+    ) -> FetchReport:
+        """Fetch every due feed and its comment feeds; merge and store them."""
+        from syndicate.aggregate import fetch_all
+
+        return fetch_all(
+            self.store,
+            self.settings,
+            jobs=jobs or self.settings.jobs,
+            on_feed_done=on_feed_done,
+            stop=stop,
+        )
+
+    def due(self) -> int:
+        """How many subscriptions a fetch now would fetch."""
+        from syndicate.archive import now_utc
+
+        return len(self.store.due_feeds(now_utc()))
+
+    def articles(self, *, limit: int | None = None) -> list[Any]:
+        """Every article, newest first, with its copies and comments."""
+        return self.store.articles(limit=limit)
+
+    def merge(self, entry: int, other: int) -> None:
+        """Merge entry `other` into `entry`; later fetches keep them together."""
+        self.store.merge_articles(entry, other)
+
+    def split(self, entry: int, copy: int) -> int:
+        """Take `copy` out of `entry` into an entry of its own; returns the new entry."""
+        return self.store.split_copy(entry, copy)
+
+
+@contextmanager
+def open_archive(settings: Settings) -> Iterator[OpenArchive]:
+    """The archive file of `settings`, open for the block (created when missing)."""
+    from syndicate.archive import Archive
+
+    with Archive(settings.archive) as archive:
+        yield OpenArchive(archive, settings)
