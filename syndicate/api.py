@@ -3,7 +3,7 @@
     import syndicate
 
     settings = syndicate.load_settings(overrides={"posts": "posts", "output": "public"})
-    report = syndicate.site.build(settings)
+    report = syndicate.build(settings)
     for problem in report.problems:
         print(problem.path, problem.line, problem.message)
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from syndicate.aggregate import FetchReport
     from syndicate.archive import Archive, Feed
     from syndicate.publish import PublishReport
-    from syndicate.site.build import BuildReport
+    from syndicate.site.report import BuildReport
 
 
 def build(settings: Settings) -> BuildReport:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from syndicate.aggregate import FetchReport
     from syndicate.archive import Archive, Feed
     from syndicate.publish import PublishReport
-    from syndicate.site.build import BuildReport
+    from syndicate.site.report import BuildReport
     from syndicate.stopping import Stop
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75

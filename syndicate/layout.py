@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
+from slugify import slugify
+
 from syndicate.config import Settings
 from syndicate.model import Comment, Post
-from syndicate.posts.base import make_slug
 
 INDEX_PAGE = "index.html"
 SITE_RSS = "rss.xml"
@@ -107,3 +108,8 @@ def comment_anchor(comment_id: str) -> str:
 
 def tag_uri(authority: str, when: datetime, specific: str) -> str:
     return f"tag:{authority},{when.date().isoformat()}:{specific}"  # YYYY-MM-DD, no strftime
+
+
+def make_slug(text: str) -> str:
+    """A post's slug from its title or file name: the part of its URLs that names it."""
+    return slugify(text, max_length=80, word_boundary=True)

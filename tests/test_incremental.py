@@ -11,7 +11,8 @@ import feedparser
 import pytest
 
 from syndicate.config import load_settings
-from syndicate.site.build import BuildReport, build_site
+from syndicate.site.build import build_site
+from syndicate.site.report import BuildReport
 from tests.conftest import run_build
 
 
@@ -184,7 +185,7 @@ def test_a_post_whose_cache_row_is_gone_is_read_again_with_its_comments(tmp_path
 
 
 def test_a_file_written_in_pieces_is_replaced_only_when_its_bytes_change(tmp_path: Path) -> None:
-    from syndicate.site.writer import write_pieces_if_changed
+    from syndicate.files import write_pieces_if_changed
 
     target = tmp_path / "site" / "index.html"
     assert write_pieces_if_changed(target, iter([b"<p>", b"one", b"</p>"]))

@@ -1,7 +1,7 @@
 """Importers of stored posts, one module per format, behind one small interface.
 
 A new format is one module with a `SUFFIXES` tuple and a `read_post(path, *, zone, max_bytes)`
-function, added to `IMPORTERS` below.
+function, added to `IMPORTERS` in importers.py.
 """
 
 from __future__ import annotations
@@ -15,22 +15,19 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from syndicate.config import DEFAULT_MAX_POST_BYTES
 from syndicate.errors import ConfigError, PostError, PostWarning
+from syndicate.files import Unreachable, walk_folder
 from syndicate.model import Post
-from syndicate.posts import markdown, text
-from syndicate.posts.base import ReadResult, too_large
-from syndicate.posts.cache import Parsed, PostCache, light_copy
-from syndicate.site.freshness import Unreachable, walk_folder
+from syndicate.posts.base import Parsed, too_large
+from syndicate.posts.cache import PostCache, light_copy
+from syndicate.posts.importers import importer_for, parse_file
 from syndicate.workers import worker_pool
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
-
-IMPORTERS: tuple[ModuleType, ...] = (text, markdown)
 
 
 @dataclass
@@ -43,14 +40,6 @@ class LoadResult:
     drafts: int = 0
     # Every post file read: path -> (size, mtime_ns, the slug of the post it published or None)
     files: dict[str, tuple[int, int, str | None]] = field(default_factory=dict)
-
-
-def importer_for(path: Path | str) -> ModuleType | None:
-    suffix = os.path.splitext(path)[1].lower()  # a str is fine: no Path built for every file
-    for module in IMPORTERS:
-        if suffix in module.SUFFIXES:
-            return module
-    return None
 
 
 def post_files(
@@ -278,16 +267,6 @@ def _cap_memory(extra_bytes: int) -> None:
     limit = kilobytes * 1024 + extra_bytes
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-
-def parse_file(path: Path, zone: tzinfo, *, max_bytes: int = DEFAULT_MAX_POST_BYTES) -> Parsed:
-    module = importer_for(path)
-    assert module is not None
-    try:
-        read: ReadResult = module.read_post(path, zone=zone, max_bytes=max_bytes)
-    except PostError as error:
-        return Parsed(None, (), error)
-    return Parsed(read.post, read.warnings)
 
 
 def _duplicate_of(post: Post, slugs: dict[str, str], ids: dict[str, str]) -> str | None:

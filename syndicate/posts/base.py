@@ -7,8 +7,6 @@ import reprlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from slugify import slugify
-
 from syndicate.clean import xml_safe
 from syndicate.errors import PostError, PostWarning
 from syndicate.model import Post
@@ -60,5 +58,10 @@ def shown(value: object) -> str:
     return _SHOWN.repr(value)
 
 
-def make_slug(text: str) -> str:
-    return slugify(text, max_length=80, word_boundary=True)
+@dataclass(frozen=True)
+class Parsed:
+    """One file's outcome: a post (perhaps without its HTML), or the error it gave."""
+
+    post: Post | None
+    warnings: tuple[PostWarning, ...] = ()
+    error: PostError | None = None

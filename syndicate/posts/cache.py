@@ -1,7 +1,7 @@
 """Parsed posts kept between builds, so that a post whose file has not changed is neither read
 nor parsed again, and a site's pages can be rendered from the few posts that need their text.
 
-One SQLite file in the user's cache folder (see freshness.cache_dir), keyed by the post file's
+One SQLite file in the user's cache folder (see files.cache_dir), keyed by the post file's
 absolute path, size and modification time, and by what else shapes a parse (syndicate's
 version, the time zone). Each post is stored twice over: without its HTML and its comments
 (loaded for every post, so kept small: counts and dates are what lists of posts show), and
@@ -16,14 +16,15 @@ import os
 import pickle
 import sqlite3
 from collections.abc import Generator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from syndicate.errors import PostError, PostWarning
+from syndicate.files import cache_dir
 from syndicate.model import Post
-from syndicate.site.freshness import cache_dir
+from syndicate.posts.base import Parsed
+from syndicate.posts.importers import parse_file
 from syndicate.version import __version__
 
 SCHEMA = """
@@ -41,15 +42,6 @@ CREATE TABLE IF NOT EXISTS cached_posts (
     error BLOB
 );
 """
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """One file's outcome: a post (perhaps without its HTML), or the error it gave."""
-
-    post: Post | None
-    warnings: tuple[PostWarning, ...] = ()
-    error: PostError | None = None
 
 
 class PostCache:
@@ -148,8 +140,6 @@ class PostCache:
                     (os.path.realpath(post.source),),
                 ).fetchone()
         if row is None or row[0] is None:
-            from syndicate.posts import parse_file  # the cache lost it: read the file again
-
             parsed = parse_file(Path(post.source), post.published.tzinfo or UTC)
             content = parsed.post.content_html if parsed.post else ""
             own = parsed.post.comments if parsed.post else ()

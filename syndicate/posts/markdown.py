@@ -19,8 +19,9 @@ from cmarkgfm.cmark import Options
 
 from syndicate.clean import plain_text, sanitize_untrusted_html, xml_safe
 from syndicate.errors import PostError, PostWarning
+from syndicate.layout import make_slug
 from syndicate.model import Comment, Post
-from syndicate.posts.base import ReadResult, make_slug, read_utf8, shown
+from syndicate.posts.base import ReadResult, read_utf8, shown
 from syndicate.posts.yaml_front_matter import load_front_matter
 
 SUFFIXES = (".md", ".markdown")

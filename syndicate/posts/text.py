@@ -24,8 +24,9 @@ from typing import Any
 
 from syndicate.clean import text_to_paragraphs, xml_safe
 from syndicate.errors import PostError, PostWarning
+from syndicate.layout import make_slug
 from syndicate.model import Comment, Post
-from syndicate.posts.base import ReadResult, make_slug, read_utf8, shown
+from syndicate.posts.base import ReadResult, read_utf8, shown
 
 SUFFIXES = (".txt",)
 

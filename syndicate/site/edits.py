@@ -26,9 +26,9 @@ from syndicate.layout import Layout
 from syndicate.lock import output_lock
 from syndicate.model import Post
 from syndicate.posts import cache_keys, importer_for, kept, parse_sized, post_files
-from syndicate.posts.cache import Parsed, PostCache
+from syndicate.posts.base import Parsed
+from syndicate.posts.cache import PostCache
 from syndicate.site.backfeed import ArchiveView, own_posts_view
-from syndicate.site.build import BuildReport
 from syndicate.site.freshness import outputs_as_left, read_stamp, settings_key
 from syndicate.site.history import Page, Paging
 from syndicate.site.listing import (
@@ -39,6 +39,7 @@ from syndicate.site.listing import (
     save_listing,
 )
 from syndicate.site.plan import HISTORY_PAGE, SitePlan, finish
+from syndicate.site.report import BuildReport
 from syndicate.site.writer import WRITING, FileData, read_manifest_keys, write_site
 
 MAX_EDITED = 16  # more edits than this at once: a full build costs about the same

@@ -13,25 +13,16 @@ too), imports no renderer and touches no file. Only the standard library is used
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import json
 import os
-from collections.abc import Callable, Collection, Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Collection, Iterable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from syndicate.config import Settings
+from syndicate.files import MANIFEST, cache_dir, folders_state, walk_folder, write_if_changed
 from syndicate.version import __version__
-
-MANIFEST = ".syndicate-manifest.json"
-
-
-def cache_dir() -> Path:
-    if "SYNDICATE_CACHE_DIR" in os.environ:
-        return Path(os.environ["SYNDICATE_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "syndicate"
 
 
 def stamp_path(output: Path) -> Path:
@@ -95,8 +86,6 @@ def unchanged_since_last_build(settings: Settings, inputs: str) -> Stamp | None:
 
 
 def write_stamp(output: Path, stamp: Stamp) -> None:
-    from syndicate.site.writer import write_if_changed  # only after a real build
-
     data = (json.dumps(asdict(stamp), indent=0, sort_keys=True) + "\n").encode("utf-8")
     with contextlib.suppress(OSError):  # no cache folder: every build is a full one, no worse
         write_if_changed(stamp_path(output), data)
@@ -111,92 +100,6 @@ def scan_inputs(folder: Path) -> list[tuple[str, int, int]]:
     found = [(path[skip:], size, mtime_ns) for path, size, mtime_ns in walk.files]
     found += [(bad.path[skip:], -1, bad.mtime_ns) for bad in walk.unreachable]
     return sorted(found)
-
-
-@dataclass(frozen=True)
-class Unreachable:
-    """A name in a folder of posts that cannot be followed: why, whether it is known to be a
-    folder, and its own modification time (of the symlink, not of what it names)."""
-
-    path: str
-    reason: str
-    folder: bool
-    mtime_ns: int
-
-
-@dataclass
-class Walk:
-    files: list[tuple[str, int, int]] = field(default_factory=list)  # (path, size, mtime_ns)
-    unreachable: list[Unreachable] = field(default_factory=list)
-
-
-def walk_folder(folder: Path, *, wanted: Callable[[str], bool] = lambda name: True) -> Walk:
-    """The regular files below `folder` whose names are `wanted` (hidden ones aside), following
-    symlinks, in no particular order. A dangling symlink, a symlink loop (a -> b -> a, or a
-    link to a folder that holds it), an unreadable folder or a name that is not a regular file
-    (a FIFO: reading it would wait forever) is skipped and listed as unreachable."""
-    walk = Walk()
-    try:
-        top = os.stat(folder)
-    except OSError as exc:
-        walk.unreachable.append(Unreachable(str(folder), _reason(exc), True, 0))
-        return walk
-    stack = [(str(folder), frozenset({(top.st_dev, top.st_ino)}))]
-    while stack:
-        current, ancestors = stack.pop()
-        try:
-            with os.scandir(current) as listing:
-                entries = list(listing)
-        except OSError as exc:
-            walk.unreachable.append(Unreachable(current, _reason(exc), True, _own_mtime(current)))
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            try:
-                _walk_entry(walk, entry, ancestors, stack, wanted)
-            except OSError as exc:
-                walk.unreachable.append(
-                    Unreachable(entry.path, _reason(exc), False, _own_mtime(entry.path))
-                )
-    return walk
-
-
-def _walk_entry(
-    walk: Walk, entry: os.DirEntry[str], ancestors: frozenset[tuple[int, int]],
-    stack: list[tuple[str, frozenset[tuple[int, int]]]], wanted: Callable[[str], bool],
-) -> None:  # fmt: skip
-    if entry.is_dir():
-        stat = entry.stat()
-        identity = (stat.st_dev, stat.st_ino)
-        if identity in ancestors:
-            reason = "a symlink loop (a link to a folder that holds it)"
-            walk.unreachable.append(Unreachable(entry.path, reason, True, _own_mtime(entry.path)))
-        else:
-            stack.append((entry.path, ancestors | {identity}))
-    elif entry.is_file():
-        if wanted(entry.name):
-            stat = entry.stat()
-            walk.files.append((entry.path, stat.st_size, stat.st_mtime_ns))
-    elif entry.is_symlink() and not os.path.exists(entry.path):
-        reason = f"a dangling symlink (to {os.readlink(entry.path)}, which does not exist)"
-        walk.unreachable.append(Unreachable(entry.path, reason, False, _own_mtime(entry.path)))
-    elif wanted(entry.name):
-        reason = "not a regular file"
-        walk.unreachable.append(Unreachable(entry.path, reason, False, _own_mtime(entry.path)))
-
-
-def _reason(exc: OSError) -> str:
-    if exc.errno == errno.ELOOP:
-        return "a symlink loop (too many levels of symbolic links)"
-    return f"cannot read: {exc.strerror or exc}"
-
-
-def _own_mtime(path: str) -> int:
-    try:
-        return os.lstat(path).st_mtime_ns
-    except OSError:
-        return 0
 
 
 def manifest_paths(output: Path) -> list[str] | None:
@@ -217,21 +120,6 @@ def outputs_as_left(output: Path, paths: Collection[str], stamp: Stamp | None) -
         return files_present(output, paths)
     top = [path for path in paths if "/" not in path]
     return files_present(output, top) and folders_state(output, paths) == stamp.folders
-
-
-def folders_state(output: Path, paths: Iterable[str]) -> str:
-    """A digest of the modification times of the subfolders that hold `paths`; empty when one
-    of them is gone. The output folder itself is left out: files that are not the build's
-    (WebSub's queue of feeds to announce) come and go there."""
-    digest = hashlib.blake2b(digest_size=16)
-    base = f"{output}/"
-    for folder in sorted({path.rpartition("/")[0] for path in paths} - {""}):
-        try:
-            mtime_ns = os.stat(base + folder).st_mtime_ns
-        except OSError:
-            return ""
-        digest.update(f"{folder}\0{mtime_ns}\n".encode())
-    return digest.hexdigest()
 
 
 def files_present(output: Path, paths: Iterable[str]) -> bool:

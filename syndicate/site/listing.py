@@ -53,7 +53,7 @@ class Listing:
 
 
 def manifest_key(output: Path) -> str:
-    from syndicate.site.writer import MANIFEST
+    from syndicate.files import MANIFEST
 
     try:
         data = (output / MANIFEST).read_bytes()

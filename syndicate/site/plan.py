@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from syndicate import layout as paths
 from syndicate.config import Settings
+from syndicate.files import write_if_changed
 from syndicate.layout import Layout
 from syndicate.lock import output_lock
 from syndicate.model import Comment, Post
@@ -39,7 +40,6 @@ from syndicate.render.html import FeedLink, render_index, render_post_page
 from syndicate.render.jsonfeed import render_json_feed
 from syndicate.site import websub
 from syndicate.site.backfeed import ArchiveView, read_archive, with_backfed_comments
-from syndicate.site.build import BuildReport, stamp_of
 from syndicate.site.freshness import settings_key, write_stamp
 from syndicate.site.history import STATE_FILE, Page, Paging, assign_pages, load_state, state_bytes
 from syndicate.site.listing import (
@@ -49,12 +49,12 @@ from syndicate.site.listing import (
     save_listing,
     slugs,
 )
+from syndicate.site.report import BuildReport, stamp_of
 from syndicate.site.writer import (
     FileData,
     checked_path,
     prepare_output,
     read_manifest_keys,
-    write_if_changed,
     write_site,
 )
 from syndicate.version import __version__

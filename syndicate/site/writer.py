@@ -7,9 +7,7 @@ of what syndicate wrote lets the next build remove its own stale files and nothi
 
 from __future__ import annotations
 
-import filecmp
 import json
-import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
@@ -17,9 +15,13 @@ from pathlib import Path
 from typing import Protocol
 
 from syndicate.errors import OutputError
-from syndicate.site.freshness import folders_state
+from syndicate.files import (
+    MANIFEST,
+    folders_state,
+    write_if_changed,
+    write_pieces_if_changed,
+)
 
-MANIFEST = ".syndicate-manifest.json"
 MANIFEST_PIECE = 5000  # files a piece of the manifest is made of
 WRITING = ".syndicate-writing"  # present while a build writes; left behind by a killed one
 # A file's bytes; or, from a render worker, whether its write changed the file; or its bytes
@@ -32,7 +34,7 @@ class WriteReport:
     written: list[str] = field(default_factory=list)
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)
-    folders: str = ""  # freshness.folders_state of the output once written
+    folders: str = ""  # files.folders_state of the output once written
 
 
 def prepare_output(folder: Path) -> None:
@@ -108,51 +110,6 @@ def write_site(folder: Path, site: SiteOutputs | Mapping[str, bytes]) -> WriteRe
         raise OutputError(f"{folder}: cannot write: {exc}") from exc
     report.written.sort()
     return report
-
-
-def write_pieces_if_changed(path: Path, pieces: Iterable[bytes]) -> bool:
-    """write_if_changed for a file that comes a piece at a time, never whole in memory."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(temporary, "wb") as handle:
-            handle.writelines(pieces)
-        if path.is_file() and filecmp.cmp(temporary, path, shallow=False):
-            temporary.unlink()
-            return False
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return True
-
-
-def write_if_changed(path: Path, data: bytes) -> bool:
-    try:
-        if path.read_bytes() == data:
-            return False
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        pass
-    atomic_write(path, data)
-    return True
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write beside the target and rename over it. The temporary name is ours alone (the
-    process id; the folder's lock keeps other runs out) and is created with the umask's mode."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def remove_leftover_temporaries(folder: Path) -> None:

@@ -19,9 +19,9 @@ from datetime import UTC
 from pathlib import Path
 
 from syndicate.config import load_settings
+from syndicate.files import atomic_write
 from syndicate.posts import parse_file, post_files
 from syndicate.site.plan import HISTORY_PAGE, SitePlan
-from syndicate.site.writer import atomic_write
 
 from .corpus import ensure_posts
 

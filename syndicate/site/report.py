@@ -1,0 +1,45 @@
+"""What a build did (BuildReport), and the stamp that records it for the next build."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from syndicate.config import Settings
+from syndicate.site.freshness import Stamp, archive_state
+
+if TYPE_CHECKING:
+    from syndicate.site.writer import WriteReport
+
+
+@dataclass
+class BuildReport:
+    posts: int = 0
+    drafts: int = 0
+    errors: list[str] = field(default_factory=list)  # "FILE:LINE: message"
+    warnings: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    skipped_writing: bool = False  # --strict with errors: nothing was written
+    up_to_date: bool = False  # nothing changed since the last build: nothing was done
+    edits_only: bool = False  # only edited posts' files and the feeds showing them were rendered
+    folders: str = ""  # the output's subfolders once written (files.folders_state)
+
+    def absorb(self, writes: WriteReport) -> None:
+        self.written, self.unchanged, self.removed, self.folders = (
+            writes.written,
+            writes.unchanged,
+            writes.removed,
+            writes.folders,
+        )
+
+
+def stamp_of(report: BuildReport, inputs: str, settings: Settings) -> Stamp:
+    """What the build that wrote the output folder's files was made from, and what it left."""
+    return Stamp(
+        inputs=inputs, archive=archive_state(settings), posts=report.posts, drafts=report.drafts,
+        errors=report.errors, warnings=report.warnings,
+        files=len(report.written) + report.unchanged,
+        folders=report.folders,
+    )  # fmt: skip
