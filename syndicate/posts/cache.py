@@ -16,13 +16,13 @@ import os
 import pickle
 import sqlite3
 from collections.abc import Generator
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 from syndicate.files import cache_dir
-from syndicate.model import Post
+from syndicate.model import Comment, CommentSource, Post
 from syndicate.posts.base import Parsed
 from syndicate.posts.importers import parse_file
 from syndicate.version import __version__
@@ -44,9 +44,23 @@ CREATE TABLE IF NOT EXISTS cached_posts (
 """
 
 
+# What unpickling bytes that another version or layout of syndicate wrote can raise.
+UNREADABLE_PICKLE = (
+    pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError,
+    IndexError,
+)  # fmt: skip
+
+
+def _comments(data: bytes | None) -> tuple[Comment, ...] | None:
+    try:
+        return pickle.loads(data) if data else ()
+    except UNREADABLE_PICKLE:
+        return None
+
+
 class PostCache:
     def __init__(self, zone_name: str, path: Path | None = None) -> None:
-        self.parse_key = f"{__version__}|{zone_name}"
+        self.parse_key = f"{__version__}|{RECORDS}|{zone_name}"
         self.path = path or cache_dir() / "posts.sqlite3"
         self.db: sqlite3.Connection | None = None
         try:
@@ -102,7 +116,8 @@ class PostCache:
             ).fetchone()
         except sqlite3.Error:
             return None
-        return None if row is None else (row[0], row[1], _parsed(*row[2:]))
+        parsed = None if row is None else _parsed(*row[2:])
+        return None if row is None or parsed is None else (row[0], row[1], parsed)
 
     def store(self, path: Path | str, size: int, mtime_ns: int, parsed: Parsed) -> None:
         if self.db is None:
@@ -139,23 +154,41 @@ class PostCache:
                     "SELECT content, comments FROM cached_posts WHERE path = ?",
                     (os.path.realpath(post.source),),
                 ).fetchone()
-        if row is None or row[0] is None:
+        own_comments = _comments(row[1]) if row is not None and row[0] is not None else None
+        if row is None or row[0] is None or own_comments is None:
             parsed = parse_file(Path(post.source), post.published.tzinfo or UTC)
             content = parsed.post.content_html if parsed.post else ""
             own = parsed.post.comments if parsed.post else ()
         else:
-            content, own = row[0], pickle.loads(row[1]) if row[1] else ()
+            content, own = row[0], own_comments
         return replace(
             post, content_html=content, comments=(*own, *post.comments),
             content_deferred=False, deferred_comment_times=(),
         )  # fmt: skip
 
 
-def _parsed(light: bytes | None, warnings: bytes, error: bytes | None) -> Parsed:
-    """A file's outcome from its cache columns."""
-    post = pickle.loads(light) if light is not None else None
-    failure = pickle.loads(error) if error is not None else None
-    return Parsed(post, pickle.loads(warnings) if warnings else (), failure)
+def _parsed(light: bytes | None, warnings: bytes, error: bytes | None) -> Parsed | None:
+    """A file's outcome from its cache columns; None when they cannot be read back (written by
+    another layout of syndicate's modules): the file is parsed again."""
+    try:
+        post = pickle.loads(light) if light is not None else None
+        failure = pickle.loads(error) if error is not None else None
+        return Parsed(post, pickle.loads(warnings) if warnings else (), failure)
+    except UNREADABLE_PICKLE:
+        return None
+
+
+def _records_key() -> str:
+    """The shape of the records the cache pickles: a field added, removed or moved to another
+    module gives another key, and rows of the old shape are never read."""
+    shapes = [
+        f"{record.__module__}.{record.__qualname__}:{','.join(f.name for f in fields(record))}"
+        for record in (Post, Comment, CommentSource)
+    ]
+    return hashlib.blake2b("|".join(shapes).encode(), digest_size=6).hexdigest()
+
+
+RECORDS = _records_key()
 
 
 def light_copy(post: Post) -> Post:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from syndicate.model import Post
+from syndicate.posts.cache import UNREADABLE_PICKLE
 from syndicate.site.freshness import stamp_path
 
 FORMAT = 1
@@ -78,8 +79,8 @@ def save_listing(output: Path, listing: Listing) -> None:
 def load_listing(output: Path) -> Listing | None:
     try:
         listing = pickle.loads(listing_path(output).read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ValueError):
-        return None
+    except (OSError, *UNREADABLE_PICKLE):
+        return None  # of another version or layout of syndicate: a full build makes a new one
     return listing if isinstance(listing, Listing) and listing.format == FORMAT else None
 
 
