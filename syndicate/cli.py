@@ -33,7 +33,8 @@ from syndicate.version import __version__
 # should not pay for lxml, feedgen, requests and the rest (see freshness.py).
 if TYPE_CHECKING:
     from syndicate.aggregate import FetchReport
-    from syndicate.archive import Archive, Feed
+    from syndicate.api import OpenArchive
+    from syndicate.model import Feed
     from syndicate.publish import PublishReport
     from syndicate.site.report import BuildReport
     from syndicate.stopping import Stop
@@ -157,7 +158,7 @@ def build(
     """Read POSTS_DIR (default: seeds) and write the feeds and pages into the output folder."""
     with reported_errors():
         settings = state.settings(posts=posts_dir, output=output, base_url=base_url, strict=strict)
-        from syndicate.site.build import build_site
+        from syndicate.api import build as build_site
 
         report = build_site(settings)
     show_build_report(state, report, settings.output)
@@ -188,12 +189,12 @@ def show_build_report(state: State, report: BuildReport, output: Path) -> None:
 
 
 @contextmanager
-def opened_archive(state: State) -> Iterator[tuple[Archive, Settings]]:
+def opened_archive(state: State, **overrides: Any) -> Iterator[tuple[OpenArchive, Settings]]:
     with reported_errors():
-        settings = state.settings()
-        from syndicate.archive import Archive
+        settings = state.settings(**overrides)
+        from syndicate.api import open_archive
 
-        with Archive(settings.archive) as archive:
+        with open_archive(settings) as archive:
             yield archive, settings
 
 
@@ -214,39 +215,32 @@ def subscribe(state: State, url: str | None, name: str | None, opml_file: Path |
         import_opml(state, opml_file)
         return
     assert url is not None
-    with opened_archive(state) as (archive, settings), reported_errors():
-        from syndicate.aggregate import subscribe as subscribe_to
-
-        feed, unchecked = subscribe_to(archive, url, name=name, deadline=settings.deadline)
+    with opened_archive(state) as (archive, _), reported_errors():
+        subscribed = archive.subscribe(url, name=name)
     from syndicate.urls import hide_password
 
-    if unchecked:
-        click.echo(f"warning: could not check it now ({unchecked}); fetch will retry", err=True)
-    state.say(f"subscribed to {hide_password(feed.url)}")
+    if subscribed.unchecked:
+        click.echo(
+            f"warning: could not check it now ({subscribed.unchecked}); fetch will retry",
+            err=True,
+        )
+    state.say(f"subscribed to {hide_password(subscribed.feed.url)}")
 
 
 def import_opml(state: State, opml_file: Path) -> None:
     """Subscribe to each outline without fetching it: the next fetch checks them all."""
-    from syndicate.aggregate.opml import read_opml
     from syndicate.urls import hide_password
 
-    with reported_errors():
-        listing = read_opml(opml_file)
-    for skipped in listing.skipped:
+    with opened_archive(state) as (archive, _), reported_errors():
+        imported = archive.import_opml(opml_file)
+    for skipped in imported.skipped:
         shown = hide_password(skipped)
         click.echo(
             f"warning: {opml_file}: skipped {shown!r}: not an http(s) feed address", err=True
         )
-    added = 0
-    with opened_archive(state) as (archive, _):
-        for outline in listing.outlines:
-            if archive.feed(outline.url):
-                state.say(f"already subscribed to {hide_password(outline.url)}")
-                continue
-            with reported_errors():
-                archive.subscribe(outline.url, name=outline.title)
-            added += 1
-    state.say(f"imported {added} subscription(s) from {opml_file}")
+    for url in imported.already:
+        state.say(f"already subscribed to {hide_password(url)}")
+    state.say(f"imported {len(imported.added)} subscription(s) from {opml_file}")
 
 
 @cli.command()
@@ -270,7 +264,7 @@ def unsubscribe(state: State, url: str) -> None:
 def subscriptions(state: State, as_json: bool, as_opml: bool) -> None:
     """List the subscriptions: when each was fetched, how it went, when it is due again."""
     with opened_archive(state) as (archive, settings):
-        feeds = archive.feeds()
+        feeds = archive.subscriptions()
     if as_opml:
         title = f"{settings.title or 'syndicate'} subscriptions"
         from syndicate.aggregate.opml import export_opml
@@ -312,18 +306,15 @@ def subscription_status(feed: Feed) -> str:
 @pass_state
 def fetch(state: State, jobs: int | None) -> None:
     """Fetch every subscription that is due, merge cross-posted copies, store them."""
-    with reported_errors():
-        settings = state.settings(jobs=jobs)
-        from syndicate.aggregate import fetch_all
-        from syndicate.archive import Archive, now_utc
-        from syndicate.stopping import stop_on_signals
+    from syndicate.stopping import stop_on_signals
 
-        with Archive(settings.archive) as archive, stop_on_signals() as stop:
-            due = len(archive.due_feeds(now_utc()))
-            with progress(state, due) as advance:
-                report = fetch_all(
-                    archive, settings, jobs=settings.jobs, on_feed_done=advance, stop=stop.event
-                )
+    with (
+        opened_archive(state, jobs=jobs) as (archive, _),
+        reported_errors(),
+        stop_on_signals() as stop,
+        progress(state, archive.due()) as advance,
+    ):
+        report = archive.fetch(on_feed_done=advance, stop=stop.event)
     show_fetch_report(state, report)
     if report.stopped:
         exit_stopped(stop)
@@ -394,7 +385,7 @@ def archive_command(state: State, as_json: bool) -> None:
 def merge(state: State, entry: int, other: int) -> None:
     """Merge archive entry OTHER into ENTRY; later fetches keep them together."""
     with opened_archive(state) as (archive, _), reported_errors():
-        archive.merge_articles(entry, other)
+        archive.merge(entry, other)
     state.say(f"merged entry {other} into entry {entry}")
 
 
@@ -406,7 +397,7 @@ def merge(state: State, entry: int, other: int) -> None:
 def split(state: State, entry: int, copy: int) -> None:
     """Take COPY out of archive entry ENTRY into an entry of its own."""
     with opened_archive(state) as (archive, _), reported_errors():
-        new_entry = archive.split_copy(entry, copy)
+        new_entry = archive.split(entry, copy)
     state.say(f"copy {copy} is now entry {new_entry}")
 
 
@@ -419,7 +410,7 @@ def publish(state: State) -> None:
     Silent when all went well; warnings and errors on stderr. Exit 0 done, 1 done with
     per-post or per-feed errors, 2 usage or configuration error, 75 another run holds the lock."""
     with reported_errors():
-        from syndicate.publish import publish as publish_site
+        from syndicate.api import publish as publish_site
         from syndicate.stopping import stop_on_signals
 
         settings = state.settings()

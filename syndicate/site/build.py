@@ -4,6 +4,7 @@ else hand the work to site.py, which is imported only then (it brings every rend
 from __future__ import annotations
 
 from syndicate.config import Settings
+from syndicate.errors import PostError, PostWarning
 from syndicate.site.freshness import (
     inputs_digest,
     scan_inputs,
@@ -19,9 +20,13 @@ def build_site(settings: Settings, *, lock_held: bool = False) -> BuildReport:
     stamp = unchanged_since_last_build(settings, inputs)
     if stamp is not None:
         return BuildReport(
-            posts=stamp.posts, drafts=stamp.drafts, errors=list(stamp.errors),
-            warnings=list(stamp.warnings), unchanged=stamp.files, up_to_date=True,
-        )  # fmt: skip
+            posts=stamp.posts,
+            drafts=stamp.drafts,
+            errors=[PostError(*fields) for fields in stamp.errors],
+            warnings=[PostWarning(*fields) for fields in stamp.warnings],
+            unchanged=stamp.files,
+            up_to_date=True,
+        )
     from syndicate.site import edits, plan
 
     report = edits.build_after_edits(

@@ -37,8 +37,9 @@ class Stamp:
     archive: list[int]  # the archive file's [size, mtime_ns] after the build, or []
     posts: int
     drafts: int
-    errors: list[str]
-    warnings: list[str]
+    # What the build reported, as (file, message, line) each (errors.PostError's fields).
+    errors: list[tuple[str, str, int | None]]
+    warnings: list[tuple[str, str, int | None]]
     files: int
     folders: str = ""  # folders_state of the output's subfolders after the build
 
@@ -70,9 +71,16 @@ def archive_state(settings: Settings) -> list[int]:
 def read_stamp(output: Path) -> Stamp | None:
     try:
         data = json.loads(stamp_path(output).read_text(encoding="utf-8"))
-        return Stamp(**data)
+        stamp = Stamp(**data)
     except (OSError, ValueError, TypeError):
         return None
+    if not all(_is_problem(p) for p in (*stamp.errors, *stamp.warnings)):
+        return None  # a stamp of an older syndicate, which kept them as lines
+    return stamp
+
+
+def _is_problem(fields: object) -> bool:
+    return isinstance(fields, list) and len(fields) == 3 and isinstance(fields[0], str)
 
 
 def unchanged_since_last_build(settings: Settings, inputs: str) -> Stamp | None:

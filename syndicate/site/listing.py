@@ -18,11 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from syndicate.errors import PostError, PostWarning
 from syndicate.model import Post
 from syndicate.posts.cache import UNREADABLE_PICKLE
 from syndicate.site.freshness import stamp_path
 
-FORMAT = 1
+FORMAT = 2  # 2: the report's errors and warnings are PostError records, not lines
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Listing:
     newest_page: int | None  # the newest archive page (the feeds link to it)
     comment_posts: list[str]  # slugs of the posts whose comments the site's comment feed shows
     title: str  # the site's title as the build worked it out (it may come from the posts)
-    report: tuple[int, int, list[str], list[str]]  # posts, drafts, errors, warnings
+    report: tuple[int, int, list[PostError], list[PostWarning]]  # posts, drafts, errors, warnings
     format: int = FORMAT
 
     def shown_with(self, edited: set[str]) -> set[str]:

@@ -93,8 +93,8 @@ def _build(
     report = BuildReport(
         posts=len(loaded.posts),
         drafts=loaded.drafts,
-        errors=[str(error) for error in loaded.errors],
-        warnings=[str(warning) for warning in loaded.warnings],
+        errors=list(loaded.errors),
+        warnings=list(loaded.warnings),
     )
     if settings.strict and loaded.errors:
         report.skipped_writing = True
