@@ -14,7 +14,7 @@ import pytest
 from syndicate.config import ConfigWarning, load_settings
 from syndicate.errors import ConfigError
 from tests.conftest import write_posts
-from tests.test_bad_input import GOOD, build, published_titles, stderr_lines
+from tests.posts.test_bad_input import GOOD, build, published_titles, stderr_lines
 
 
 def config_file(tmp_path: Path, text: str) -> Path:

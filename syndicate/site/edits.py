@@ -11,7 +11,7 @@ a full build: the same settings and post files as the last build (no file added,
 at most MAX_EDITED of them changed, each still a post that every list shows as before (title,
 date, tags, summary, comment times, warnings: all but its file's version), the output folder as
 that build left it, no archive file (syncing own posts into it is a full build's work), and
-every post needed still in the post cache. tests/test_edits.py compares it with full builds.
+every post needed still in the post cache. tests/site/test_edits.py compares it with full builds.
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ def test_a_warm_cache_builds_the_same_bytes_as_a_cold_one(
 ) -> None:
     posts = tmp_path / "posts"
     make_posts(posts, 90)  # enough to parse in worker processes
-    shutil.copy(Path(__file__).parent.parent / "seeds" / "000_7d488e9d4f938514.txt", posts)
+    shutil.copy(Path(__file__).resolve().parents[2] / "seeds" / "000_7d488e9d4f938514.txt", posts)
     cold, warm = tmp_path / "cold", tmp_path / "warm"
     assert run_build(posts, cold).exit_code == 0
     result = run_build(posts, warm)  # same cache folder: every post comes from the cache

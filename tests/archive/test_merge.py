@@ -21,7 +21,8 @@ from syndicate.archive.rules import (
     title_key,
 )
 
-ORIGINAL = (Path(__file__).parent / "fixtures" / "article_paragraphs.txt").read_text().split("\n\n")
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+ORIGINAL = (FIXTURES / "article_paragraphs.txt").read_text().split("\n\n")
 WHEN = datetime(2024, 3, 1, 8, tzinfo=UTC)
 
 

@@ -23,7 +23,7 @@ from syndicate.errors import FeedError
 from syndicate.workers import worker_pool
 from tests.conftest import FeedServer
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PARAGRAPHS = (FIXTURES / "article_paragraphs.txt").read_text(encoding="utf-8").split("\n\n")
 OWN_URL = "https://blog.example.org/posts/why-feeds-still-matter/index.html"
 

@@ -93,7 +93,7 @@ def test_records_print_as_the_archive_json_schema(tmp_path: Path) -> None:
 
 
 def test_a_redaction_takes_userinfo_out_of_urls_and_html() -> None:
-    """(As tests/test_credentials.py had it for the dictionaries the archive gave before.)"""
+    """(As tests/aggregate/test_credentials.py had it for the archive's old dictionaries.)"""
     feed = with_credentials("http://example.org/feed")
     article = Article(
         id=1,

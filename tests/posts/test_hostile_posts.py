@@ -29,7 +29,7 @@ from syndicate.posts.markdown import MAX_HTML_DEPTH, MAX_TAGS, read_post
 from syndicate.posts.text import read_post as read_text_post
 from syndicate.posts.yaml_front_matter import load_front_matter
 from syndicate.site import plan as site
-from tests.test_bad_input import GOOD, build, published_titles, stderr_lines
+from tests.posts.test_bad_input import GOOD, build, published_titles, stderr_lines
 
 MEGABYTE = 1024 * 1024
 MEMORY_BOUND = 500 * MEGABYTE  # issue 11: for any single bad post
