@@ -18,9 +18,29 @@ _RELATIVE_REF = re.compile(r"""\b(?:href|src)\s*=\s*["']?(?![a-zA-Z][a-zA-Z0-9+.
 
 # What a stranger's comment may contain: text formatting and links, nothing that runs.
 COMMENT_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "cite", "code", "del", "em", "i", "li", "ol",
-    "p", "pre", "q", "s", "strike", "strong", "sub", "sup", "u", "ul",
-}  # fmt: skip
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "cite",
+    "code",
+    "del",
+    "em",
+    "i",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "strike",
+    "strong",
+    "sub",
+    "sup",
+    "u",
+    "ul",
+}
 COMMENT_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "q": {"cite"}}
 SAFE_URL_SCHEMES = {"http", "https", "mailto"}
 

@@ -66,9 +66,10 @@ class State:
 
     def settings(self, **overrides: Any) -> Settings:
         return load_settings(
-            self.config_path, overrides={"archive": self.archive_path, **overrides},
+            self.config_path,
+            overrides={"archive": self.archive_path, **overrides},
             on_warning=lambda warning: click.echo(f"warning: {warning}", err=True),
-        )  # fmt: skip
+        )
 
     def say(self, message: str) -> None:
         if not self.quiet:
@@ -103,25 +104,40 @@ def verbosity_options(function: F) -> F:
         return value
 
     function = click.option(
-        "-v", "--verbose", count=True, envvar="SYNDICATE_VERBOSE", expose_value=False,
-        callback=merge_into_state, help="Say more (repeatable).",
-    )(function)  # fmt: skip
+        "-v",
+        "--verbose",
+        count=True,
+        envvar="SYNDICATE_VERBOSE",
+        expose_value=False,
+        callback=merge_into_state,
+        help="Say more (repeatable).",
+    )(function)
     function = click.option(
-        "-q", "--quiet", is_flag=True, envvar="SYNDICATE_QUIET", expose_value=False,
-        callback=merge_into_state, help="Print only warnings and errors.",
-    )(function)  # fmt: skip
+        "-q",
+        "--quiet",
+        is_flag=True,
+        envvar="SYNDICATE_QUIET",
+        expose_value=False,
+        callback=merge_into_state,
+        help="Print only warnings and errors.",
+    )(function)
     return click.version_option(__version__, prog_name="syndicate")(function)  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-    envvar="SYNDICATE_CONFIG", help="Settings file [default: ./syndicate.toml when it exists].",
-)  # fmt: skip
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="SYNDICATE_CONFIG",
+    help="Settings file [default: ./syndicate.toml when it exists].",
+)
 @click.option(
-    "--archive", "archive_path", type=click.Path(dir_okay=False, path_type=Path),
+    "--archive",
+    "archive_path",
+    type=click.Path(dir_okay=False, path_type=Path),
     help="The archive's SQLite file [default: ./archive.sqlite3; env SYNDICATE_ARCHIVE].",
-)  # fmt: skip
+)
 @verbosity_options
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, archive_path: Path | None) -> None:
@@ -137,24 +153,30 @@ pass_state = click.make_pass_decorator(State, ensure=True)
 @cli.command()
 @click.argument("posts_dir", required=False, type=click.Path(path_type=Path))
 @click.option(
-    "-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write the site into [default: feeds; env SYNDICATE_OUTPUT].",
-)  # fmt: skip
+)
 @click.option(
     "--base-url",
     help="URL the output folder is served at [default: http://localhost:8000/; "
     "env SYNDICATE_BASE_URL].",
 )
 @click.option(
-    "--strict/--no-strict", default=None,
+    "--strict/--no-strict",
+    default=None,
     help="Write nothing when any post has an error [env SYNDICATE_STRICT].",
-)  # fmt: skip
+)
 @verbosity_options
 @pass_state
 def build(
-    state: State, posts_dir: Path | None, output: Path | None, base_url: str | None,
+    state: State,
+    posts_dir: Path | None,
+    output: Path | None,
+    base_url: str | None,
     strict: bool | None,
-) -> None:  # fmt: skip
+) -> None:
     """Read POSTS_DIR (default: seeds) and write the feeds and pages into the output folder."""
     with reported_errors():
         settings = state.settings(posts=posts_dir, output=output, base_url=base_url, strict=strict)
@@ -202,9 +224,11 @@ def opened_archive(state: State, **overrides: Any) -> Iterator[tuple[OpenArchive
 @click.argument("url", required=False)
 @click.option("--name", help="What to call this subscription.")
 @click.option(
-    "--opml", "opml_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    "--opml",
+    "opml_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Import every feed of an OPML file exported from a feed reader.",
-)  # fmt: skip
+)
 @verbosity_options
 @pass_state
 def subscribe(state: State, url: str | None, name: str | None, opml_file: Path | None) -> None:

@@ -117,9 +117,12 @@ def walk_folder(folder: Path, *, wanted: Callable[[str], bool] = lambda name: Tr
 
 
 def _walk_entry(
-    walk: Walk, entry: os.DirEntry[str], ancestors: frozenset[tuple[int, int]],
-    stack: list[tuple[str, frozenset[tuple[int, int]]]], wanted: Callable[[str], bool],
-) -> None:  # fmt: skip
+    walk: Walk,
+    entry: os.DirEntry[str],
+    ancestors: frozenset[tuple[int, int]],
+    stack: list[tuple[str, frozenset[tuple[int, int]]]],
+    wanted: Callable[[str], bool],
+) -> None:
     if entry.is_dir():
         stat = entry.stat()
         identity = (stat.st_dev, stat.st_ino)

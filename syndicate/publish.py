@@ -98,8 +98,10 @@ def notify(folder: Path, hub: str, *, deadline: float = 60.0) -> Notification:
                 if clock.expired
                 else (type(exc).__name__)
             )
-            result.errors.append(f"{hub}: cannot reach the hub ({why}); "
-                                 f"{len(waiting) - index} feed(s) will be retried")  # fmt: skip
+            result.errors.append(
+                f"{hub}: cannot reach the hub ({why}); "
+                f"{len(waiting) - index} feed(s) will be retried"
+            )
             result.still_pending = len(waiting) - index
             websub.save(folder, waiting[index:])
             return result

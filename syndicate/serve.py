@@ -32,8 +32,15 @@ from werkzeug.security import safe_join
 from werkzeug.wrappers import Request, Response
 
 INDEX = "index.html"
-COMPRESSIBLE = ("text/", "application/rss+xml", "application/atom+xml", "application/feed+json",
-                "application/json", "application/xml", "application/xslt+xml")  # fmt: skip
+COMPRESSIBLE = (
+    "text/",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/feed+json",
+    "application/json",
+    "application/xml",
+    "application/xslt+xml",
+)
 MIN_GZIP_BYTES = 512
 TYPES_BY_SUFFIX = {
     ".atom": "application/atom+xml",
@@ -154,8 +161,11 @@ def access_log(app: WsgiApp) -> WsgiApp:
 
     def logged(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         def start(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
-            print(f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')} {status[:3]}",
-                  file=sys.stderr, flush=True)  # fmt: skip
+            print(
+                f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')} {status[:3]}",
+                file=sys.stderr,
+                flush=True,
+            )
             return start_response(status, headers, *args)
 
         return app(environ, start)
@@ -221,10 +231,16 @@ class DeadlineServer(TcpWSGIServer):
 
 
 def make_server(
-    app: WsgiApp, *, host: str, port: int, threads: int = 8,
-    request_deadline: float = REQUEST_DEADLINE, idle_timeout: int = IDLE_TIMEOUT,
-    cleanup_interval: int = CLEANUP_INTERVAL, max_connections: int | None = None,
-) -> Any:  # fmt: skip
+    app: WsgiApp,
+    *,
+    host: str,
+    port: int,
+    threads: int = 8,
+    request_deadline: float = REQUEST_DEADLINE,
+    idle_timeout: int = IDLE_TIMEOUT,
+    cleanup_interval: int = CLEANUP_INTERVAL,
+    max_connections: int | None = None,
+) -> Any:
     """A waitress server (one per address `host` resolves to) with the slow-client limits.
 
     What waitress.create_server does for TCP, with DeadlineServer in place of TcpWSGIServer;
@@ -232,19 +248,25 @@ def make_server(
     if max_connections is None:
         max_connections = connection_limit(open_files_limit())
     adjustments = Adjustments(
-        host=host, port=port, threads=threads, ident="syndicate", connection_limit=max_connections,
-        channel_timeout=idle_timeout, cleanup_interval=cleanup_interval,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="syndicate",
+        connection_limit=max_connections,
+        channel_timeout=idle_timeout,
+        cleanup_interval=cleanup_interval,
         max_request_header_size=MAX_REQUEST_HEADER_BYTES,
         max_request_body_size=MAX_REQUEST_BODY_BYTES,
         asyncore_use_poll=True,  # select() stops at file descriptor 1024
-    )  # fmt: skip
+    )
     socket_map: dict[int, Any] = {}
     dispatcher = ThreadedTaskDispatcher()
     dispatcher.set_thread_count(threads)
     servers = []
     for sockinfo in adjustments.listen:
-        server = DeadlineServer(app, socket_map, dispatcher=dispatcher, adj=adjustments,
-                                sockinfo=sockinfo)  # fmt: skip
+        server = DeadlineServer(
+            app, socket_map, dispatcher=dispatcher, adj=adjustments, sockinfo=sockinfo
+        )
         server.request_deadline = request_deadline
         servers.append(server)
     if len(servers) == 1:

@@ -60,8 +60,10 @@ def with_userinfo_of(url: str, credentialed: str) -> str:
     if source is None or target is None or "@" not in source.netloc or "@" in target.netloc:
         return url
     same_origin = (source.scheme, source.hostname, source.port) == (
-        target.scheme, target.hostname, target.port
-    )  # fmt: skip
+        target.scheme,
+        target.hostname,
+        target.port,
+    )
     if not same_origin:
         return url
     userinfo = source.netloc.rpartition("@")[0]

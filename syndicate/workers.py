@@ -61,9 +61,12 @@ def worker_pool(
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(list(preload))
     return ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start_worker,
-        initargs=(os.getpid(), initializer, initargs), **options,
-    )  # fmt: skip
+        workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(os.getpid(), initializer, initargs),
+        **options,
+    )
 
 
 def _start_worker(

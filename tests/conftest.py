@@ -147,8 +147,10 @@ def serving(folder: Path, *, port: int | None = None) -> Iterator[Served]:
     port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "syndicate", "-v", "serve", str(folder), "--port", str(port)],
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
     served = Served(f"http://127.0.0.1:{port}/", process)
     reader = threading.Thread(target=_collect, args=(process, served._lines), daemon=True)
     reader.start()

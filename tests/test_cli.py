@@ -92,8 +92,12 @@ def test_build_as_a_real_process(tmp_path: Path) -> None:
         (tmp_path / "seeds" / post.name).write_bytes(post.read_bytes())
     completed = subprocess.run(
         [sys.executable, "-m", "syndicate", "build"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stderr
     assert "Traceback" not in completed.stderr
     parsed = feedparser.parse((tmp_path / "feeds" / "rss.xml").read_bytes())
@@ -106,8 +110,12 @@ def test_build_as_a_real_process(tmp_path: Path) -> None:
     assert page.count("<h2>") >= 8
     again = subprocess.run(
         [sys.executable, "-m", "syndicate", "build", "--base-url", "http://127.0.0.1:8001/"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert again.returncode == 0, again.stderr  # posts now from the cache, text deferred
     rebuilt = feedparser.parse((tmp_path / "feeds" / "rss.xml").read_bytes())
     assert rebuilt.entries[0].content[0].value.count("<h2>") == 8

@@ -43,13 +43,20 @@ def warnings_of(path: Path) -> list[ConfigWarning]:
         ('[site]\ndescription = "d"\nauthor = "Ann\\u0007"\n', 3, ("author", "U+0007")),
         ('[archive]\n\npath = "a\\u0000b"\n', 3, ("archive", "NUL")),
         ('[site]\nfeed_limit = 2\ncolour = "blue"\n', 3, ("unknown [site] setting", "colour")),
-        ('[fetch]\njobs = 0\n', 2, ("jobs", "at least 1")),
+        ("[fetch]\njobs = 0\n", 2, ("jobs", "at least 1")),
         ('site.feed_limit = "many"\n', 1, ("feed_limit", "whole number")),
-        ('[archive]\npath = 3\n', 2, ("archive", "path")),
+        ("[archive]\npath = 3\n", 2, ("archive", "path")),
     ],
-    ids=["nul_in_title", "bell_in_author", "nul_in_path", "unknown_key", "bad_jobs",
-         "dotted_key", "path_not_text"],
-)  # fmt: skip
+    ids=[
+        "nul_in_title",
+        "bell_in_author",
+        "nul_in_path",
+        "unknown_key",
+        "bad_jobs",
+        "dotted_key",
+        "path_not_text",
+    ],
+)
 def test_an_unusable_setting_names_the_file_and_line(
     tmp_path: Path, toml: str, where: int, fragments: tuple[str, ...]
 ) -> None:
@@ -118,11 +125,23 @@ def test_warnings_reach_stderr_from_the_real_command(tmp_path: Path) -> None:
     posts = write_posts(tmp_path / "posts", {"good.md": GOOD})
     config = config_file(tmp_path, '[stie]\ntitle = "x"\n')
     done = subprocess.run(
-        [sys.executable, "-m", "syndicate", "--config", str(config), "build", str(posts),
-         "-o", str(tmp_path / "out")],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "syndicate",
+            "--config",
+            str(config),
+            "build",
+            str(posts),
+            "-o",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
         env={**clean_environment(), "SYNDICATE_CACHE_DIR": str(tmp_path / "cache")},
-    )  # fmt: skip
+    )
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines() == [
         f"warning: {config}:1: unknown table [stie] ignored (did you mean [site]?)"

@@ -44,8 +44,10 @@ def write_site(root: Path, posts: int, *, hub: str | None = None) -> Path:
 def publish(config: Path, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "syndicate", "--config", str(config), "publish", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finished(process: subprocess.Popen[str]) -> tuple[int, str, str]:
@@ -208,8 +210,11 @@ def test_a_plain_build_leaves_its_changes_for_publish_to_announce(tmp_path: Path
     config = write_site(tmp_path, 2, hub=hub.url)
     built = subprocess.run(
         [sys.executable, "-m", "syndicate", "--config", str(config), "build", "-q"],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert built.returncode == 0 and hub.pings == []
     assert finished(publish(config)) == (0, "", "")
     assert hub.pinged_urls() == {

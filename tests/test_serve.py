@@ -109,8 +109,9 @@ def test_oversized_request_headers_are_refused(site: tuple[Served, Path]) -> Non
 
 def test_head_gives_the_headers_without_a_body(site: tuple[Served, Path]) -> None:
     served, output = site
-    response = requests.head(served.base_url + "atom.xml", headers={"Accept-Encoding": "identity"},
-                             timeout=10)  # fmt: skip
+    response = requests.head(
+        served.base_url + "atom.xml", headers={"Accept-Encoding": "identity"}, timeout=10
+    )
     assert response.status_code == 200 and response.content == b""
     assert int(response.headers["Content-Length"]) == len((output / "atom.xml").read_bytes())
 

@@ -93,9 +93,10 @@ def serve_process(folder: Path, *, open_files: int) -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "syndicate", "serve", str(folder), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit)),
-    )  # fmt: skip
+    )
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -140,9 +141,11 @@ def test_a_visitor_is_answered_while_300_clients_trickle(folder: Path) -> None:
             still_open = sum(not is_closed(client) for client in clients)
         finally:
             close_all(clients)
-    print(f"\nnormal request during {SLOW_CLIENTS} slow clients: "
-          + ", ".join(f"{seconds * 1000:.1f} ms" for seconds in timings)
-          + f" (median {statistics.median(timings) * 1000:.1f} ms)")  # fmt: skip
+    print(
+        f"\nnormal request during {SLOW_CLIENTS} slow clients: "
+        + ", ".join(f"{seconds * 1000:.1f} ms" for seconds in timings)
+        + f" (median {statistics.median(timings) * 1000:.1f} ms)"
+    )
     assert still_open == SLOW_CLIENTS  # the server held every slow client and still answered
     assert max(timings) < 1.0, timings
 
@@ -227,9 +230,12 @@ def open_files_in_a_child(soft: int, hard: int) -> tuple[int, int]:
         "print(open_files_limit(), resource.getrlimit(resource.RLIMIT_NOFILE)[0])"
     )
     result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True,
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard)),
-    )  # fmt: skip
+    )
     reported, now = result.stdout.split()
     return int(reported), int(now)
 

@@ -55,9 +55,14 @@ class FetchReport:
 
 
 def fetch_all(
-    archive: Archive, settings: Settings, *, jobs: int, now: datetime | None = None,
-    on_feed_done: Callable[[Feed], None] | None = None, stop: threading.Event | None = None,
-) -> FetchReport:  # fmt: skip
+    archive: Archive,
+    settings: Settings,
+    *,
+    jobs: int,
+    now: datetime | None = None,
+    on_feed_done: Callable[[Feed], None] | None = None,
+    stop: threading.Event | None = None,
+) -> FetchReport:
     """Fetch every due subscription and its entries' comment feeds; merge and store them.
 
     Each feed is stored whole or not at all, as soon as it has been downloaded and parsed, in
@@ -145,9 +150,13 @@ def _put_indexed(
 
 
 def _store_as_finished(
-    archive: Archive, pool: ThreadPoolExecutor, work: Callable[[T], U], items: Sequence[T],
-    store: Callable[[U], None], stop: threading.Event,
-) -> None:  # fmt: skip
+    archive: Archive,
+    pool: ThreadPoolExecutor,
+    work: Callable[[T], U],
+    items: Sequence[T],
+    store: Callable[[U], None],
+    stop: threading.Event,
+) -> None:
     """Run `work` on every item in the pool and `store` each outcome here, in the order they
     finish. What has finished by the time one is ready is stored in one group commit, which
     is committed before waiting for more."""
@@ -183,24 +192,43 @@ def store_download(
     elif result is None:
         raise AssertionError("a download without a result or an error")
     elif result.status == GONE:
-        archive.record_failure(feed, message="410 Gone: subscription ended", status=GONE,
-                               fetched=now, retry_at=None, gone=True)  # fmt: skip
+        archive.record_failure(
+            feed,
+            message="410 Gone: subscription ended",
+            status=GONE,
+            fetched=now,
+            retry_at=None,
+            gone=True,
+        )
         report.notes.append(f"{hide_password(feed.url)}: 410 Gone, the subscription has ended")
     elif result.status in RETRY_LATER:
         message = f"HTTP {result.status}: the server asks to retry later"
         _record_failure(archive, feed, message, result.status, result.retry_after, now, report)
     elif result.status == 304:
-        archive.record_success(feed, url=result.url, status=304, etag=result.etag,
-                               last_modified=result.last_modified, title=None, site_url=None,
-                               fetched=now)  # fmt: skip
+        archive.record_success(
+            feed,
+            url=result.url,
+            status=304,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            title=None,
+            site_url=None,
+            fetched=now,
+        )
         report.not_modified += 1
     else:
         assert download.parsed is not None
         stored = archive.store_entries(
-            feed, [copy_input(entry) for entry in download.parsed.entries], url=result.url,
-            status=result.status, etag=result.etag, last_modified=result.last_modified,
-            title=download.parsed.title, site_url=download.parsed.site_url, fetched=now,
-        )  # fmt: skip
+            feed,
+            [copy_input(entry) for entry in download.parsed.entries],
+            url=result.url,
+            status=result.status,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            title=download.parsed.title,
+            site_url=download.parsed.site_url,
+            fetched=now,
+        )
         report.fetched += 1
         report.new_entries += stored.new
         report.updated_entries += stored.updated
@@ -214,9 +242,14 @@ def store_download(
 
 
 def _record_failure(
-    archive: Archive, feed: Feed, message: str, status: int | None, retry_after: float | None,
-    now: datetime, report: FetchReport,
-) -> None:  # fmt: skip
+    archive: Archive,
+    feed: Feed,
+    message: str,
+    status: int | None,
+    retry_after: float | None,
+    now: datetime,
+    report: FetchReport,
+) -> None:
     delay = max(next_retry_delay(feed.failures + 1), retry_after or 0.0)
     retry_at = now + timedelta(seconds=delay)
     archive.record_failure(feed, message=message, status=status, fetched=now, retry_at=retry_at)

@@ -124,9 +124,10 @@ def _comment_feeds_signed_in(parsed: ParsedFeed, feed_url: str) -> ParsedFeed:
         return parsed
     entries = tuple(
         replace(entry, comments_feed_url=with_userinfo_of(entry.comments_feed_url, feed_url))
-        if entry.comments_feed_url else entry
+        if entry.comments_feed_url
+        else entry
         for entry in parsed.entries
-    )  # fmt: skip
+    )
     return replace(parsed, entries=entries)
 
 

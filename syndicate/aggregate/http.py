@@ -113,9 +113,13 @@ def _past_deadline(url: str, clock: Deadline) -> FeedError:
 
 
 def _follow(
-    session: requests.Session, url: str, etag: str | None, last_modified: str | None,
-    timeout: float | tuple[float, float], max_bytes: int,
-) -> FetchResult:  # fmt: skip
+    session: requests.Session,
+    url: str,
+    etag: str | None,
+    last_modified: str | None,
+    timeout: float | tuple[float, float],
+    max_bytes: int,
+) -> FetchResult:
     headers = _conditional_headers(etag, last_modified)
     current, stored = url, url
     permanent_so_far = True

@@ -15,9 +15,12 @@ from syndicate.posts import load_posts
 
 
 def sync_own_posts(
-    archive: Archive, settings: Settings, posts: Iterable[Post] | None = None,
-    *, full: Callable[[Post], Post] = lambda post: post,
-) -> None:  # fmt: skip
+    archive: Archive,
+    settings: Settings,
+    posts: Iterable[Post] | None = None,
+    *,
+    full: Callable[[Post], Post] = lambda post: post,
+) -> None:
     """The site's own posts take part in every merge, as copies of a feed of kind 'own'.
 
     Only posts whose file changed since they were last synced are stored again."""
@@ -48,15 +51,23 @@ def sync_own_posts(
 
 def own_copy(post: Post, layout: Layout) -> FeedEntry:
     return FeedEntry(
-        guid=layout.post_id(post), url=layout.url(layout.post_page(post)), title=post.title,
-        author=post.author, published=post.published, updated=post.updated,
-        summary_html=escape(post.summary, quote=False), content_html=post.content_html,
+        guid=layout.post_id(post),
+        url=layout.url(layout.post_page(post)),
+        title=post.title,
+        author=post.author,
+        published=post.published,
+        updated=post.updated,
+        summary_html=escape(post.summary, quote=False),
+        content_html=post.content_html,
         source_digest=post.digest or None,
-    )  # fmt: skip
+    )
 
 
 def own_comment(post: Post, comment: Comment, layout: Layout) -> FeedComment:
     return FeedComment(
-        guid=layout.comment_id(post, comment), author=comment.author, published=comment.published,
-        url=layout.comment_url(post, comment), content_html=comment.content_html,
-    )  # fmt: skip
+        guid=layout.comment_id(post, comment),
+        author=comment.author,
+        published=comment.published,
+        url=layout.comment_url(post, comment),
+        content_html=comment.content_html,
+    )

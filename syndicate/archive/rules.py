@@ -18,10 +18,25 @@ from syndicate.clean import plain_text
 
 TRACKING_PARAMETERS = frozenset(
     {
-        "fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid", "_hsenc",
-        "_hsmi", "mkt_tok", "ref", "ref_src", "ref_url", "source", "trk", "cmpid",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "ref",
+        "ref_src",
+        "ref_url",
+        "source",
+        "trk",
+        "cmpid",
     }
-)  # fmt: skip
+)
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 INDEX_FILES = ("index.html", "index.htm", "index.php")

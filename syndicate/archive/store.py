@@ -30,9 +30,18 @@ from syndicate.model import Feed, FeedComment, FeedEntry
 
 # What a fetched entry sets in its copy, in the order of `NewCopy.values`.
 COPY_VALUES = (
-    "url", "norm_url", "title", "title_key", "author", "published", "updated", "summary_html",
-    "content_html", "comments_feed_url", "source_digest",
-)  # fmt: skip
+    "url",
+    "norm_url",
+    "title",
+    "title_key",
+    "author",
+    "published",
+    "updated",
+    "summary_html",
+    "content_html",
+    "comments_feed_url",
+    "source_digest",
+)
 UPDATE_COPY = f"UPDATE copies SET {', '.join(f'{c} = ?' for c in COPY_VALUES)} WHERE id = ?"
 INSERT_COPY = (
     "INSERT INTO copies (feed_url, guid, article_id, is_own, merge_rule, merge_evidence,"

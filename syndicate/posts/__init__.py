@@ -67,9 +67,12 @@ def _may_hold_posts(bad: Unreachable) -> bool:
 
 
 def load_posts(
-    folder: Path, *, zone: tzinfo, cache: PostCache | None = None,
+    folder: Path,
+    *,
+    zone: tzinfo,
+    cache: PostCache | None = None,
     max_post_bytes: int = DEFAULT_MAX_POST_BYTES,
-) -> LoadResult:  # fmt: skip
+) -> LoadResult:
     """Read every post under `folder`; a bad file is reported and the others still load.
 
     With a cache, unchanged files are not read again and their posts come back without their
@@ -128,9 +131,12 @@ def cache_keys(folder: Path) -> Callable[[str], str]:
 
 
 def kept(
-    parsed: Parsed, file: tuple[str, int, int], zone: tzinfo, cache: PostCache | None,
+    parsed: Parsed,
+    file: tuple[str, int, int],
+    zone: tzinfo,
+    cache: PostCache | None,
     cache_key: str,
-) -> Parsed:  # fmt: skip
+) -> Parsed:
     """A file just parsed, with its version's digest, stored in the cache; what is kept of its
     post from here on is its light copy (the cache has the rest)."""
     path, size, mtime_ns = file

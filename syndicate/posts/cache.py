@@ -46,9 +46,14 @@ CREATE TABLE IF NOT EXISTS cached_posts (
 
 # What unpickling bytes that another version or layout of syndicate wrote can raise.
 UNREADABLE_PICKLE = (
-    pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError,
+    pickle.UnpicklingError,
+    EOFError,
+    AttributeError,
+    ImportError,
+    TypeError,
+    ValueError,
     IndexError,
-)  # fmt: skip
+)
 
 
 def _comments(data: bytes | None) -> tuple[Comment, ...] | None:
@@ -131,9 +136,18 @@ class PostCache:
         with contextlib.suppress(sqlite3.Error):  # not cached: parsed again next time
             self.db.execute(
                 "INSERT OR REPLACE INTO cached_posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (str(path), size, mtime_ns, self.parse_key, light, content, comments,
-                 pickle.dumps(parsed.warnings) if parsed.warnings else b"", error),
-            )  # fmt: skip
+                (
+                    str(path),
+                    size,
+                    mtime_ns,
+                    self.parse_key,
+                    light,
+                    content,
+                    comments,
+                    pickle.dumps(parsed.warnings) if parsed.warnings else b"",
+                    error,
+                ),
+            )
 
     def commit(self) -> None:
         """Make what was stored visible to other connections (the render workers')."""
@@ -162,9 +176,12 @@ class PostCache:
         else:
             content, own = row[0], own_comments
         return replace(
-            post, content_html=content, comments=(*own, *post.comments),
-            content_deferred=False, deferred_comment_times=(),
-        )  # fmt: skip
+            post,
+            content_html=content,
+            comments=(*own, *post.comments),
+            content_deferred=False,
+            deferred_comment_times=(),
+        )
 
 
 def _parsed(light: bytes | None, warnings: bytes, error: bytes | None) -> Parsed | None:
@@ -194,6 +211,9 @@ RECORDS = _records_key()
 def light_copy(post: Post) -> Post:
     """What every build loads of a post: no HTML, and of its comments only when they were left."""
     return replace(
-        post, content_html="", comments=(), content_deferred=True,
+        post,
+        content_html="",
+        comments=(),
+        content_deferred=True,
         deferred_comment_times=tuple(post.comment_times()),
-    )  # fmt: skip
+    )

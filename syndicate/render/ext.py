@@ -92,9 +92,12 @@ class ThrEntryExtension(BaseEntryExtension):
         if self._replies:
             # feedgen writes Atom elements unqualified under a default xmlns; so do we.
             link = xml_elem(
-                "link", entry,
-                rel="replies", type=self._replies["type"], href=self._replies["href"],
-            )  # fmt: skip
+                "link",
+                entry,
+                rel="replies",
+                type=self._replies["type"],
+                href=self._replies["href"],
+            )
             link.attrib[f"{{{THR_NS}}}count"] = str(self._replies["count"])
             if self._replies["updated"] is not None:
                 link.attrib[f"{{{THR_NS}}}updated"] = self._replies["updated"].isoformat()

@@ -189,8 +189,9 @@ def _add_comment_entry(
     entry.content(absolute_links(comment.content_html, page_url), type="html")
     if comment.via is not None:
         via = comment.via
-        entry.links.add(via.comment_url or via.copy_url, rel="via", media_type=HTML_TYPE,
-                        title=via.feed_title)  # fmt: skip
+        entry.links.add(
+            via.comment_url or via.copy_url, rel="via", media_type=HTML_TYPE, title=via.feed_title
+        )
         entry.links.rss_source(via.feed_url, via.feed_title or via.copy_url)
     if item.parent is not None:
         entry.thr.in_reply_to(

@@ -35,24 +35,38 @@ class CommentNode:
 
 
 def render_index(
-    *, site_title: str, description: str, language: str, home_url: str,
-    posts: Sequence[Post], layout: Layout, feeds: Sequence[FeedLink],
-) -> Iterator[bytes]:  # fmt: skip
+    *,
+    site_title: str,
+    description: str,
+    language: str,
+    home_url: str,
+    posts: Sequence[Post],
+    layout: Layout,
+    feeds: Sequence[FeedLink],
+) -> Iterator[bytes]:
     """The index, a piece at a time: it lists every post (at 100k posts, rendered whole it
     took 220 MB at once)."""
     template = _environment.get_template("index.html")
     for piece in template.generate(
-        site_title=site_title, description=description, language=language,
-        home_url=home_url, feeds=feeds,
+        site_title=site_title,
+        description=description,
+        language=language,
+        home_url=home_url,
+        feeds=feeds,
         posts=(_post_view(post, layout) for post in posts),  # one view at a time
-    ):  # fmt: skip
+    ):
         yield piece.encode("utf-8")
 
 
 def render_post_page(
-    *, site_title: str, language: str, home_url: str, post: Post, layout: Layout,
+    *,
+    site_title: str,
+    language: str,
+    home_url: str,
+    post: Post,
+    layout: Layout,
     feeds: Sequence[FeedLink],
-) -> bytes:  # fmt: skip
+) -> bytes:
     return _render(
         "post.html",
         site_title=site_title,

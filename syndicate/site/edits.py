@@ -46,9 +46,12 @@ MAX_EDITED = 16  # more edits than this at once: a full build costs about the sa
 
 
 def build_after_edits(
-    settings: Settings, *, lock_held: bool = False, stamp_inputs: str = "",
+    settings: Settings,
+    *,
+    lock_held: bool = False,
+    stamp_inputs: str = "",
     scanned: Sequence[tuple[str, int, int]] | None = None,
-) -> BuildReport | None:  # fmt: skip
+) -> BuildReport | None:
     """The build, when the posts changed since the last one are only edited (see above); else
     None, having written nothing. `scanned`: freshness.scan_inputs(settings.posts), if at hand."""
     listing = load_listing(settings.output)
@@ -111,9 +114,12 @@ def _manifest_as_left(output: Path, listing: Listing) -> dict[str, str] | None:
 
 
 def _posts_to_show(
-    settings: Settings, cache: PostCache, listing: Listing,
-    files: list[tuple[str, int, int]], edited: list[tuple[str, int, int]],
-) -> dict[str, tuple[Post, bool]] | None:  # fmt: skip
+    settings: Settings,
+    cache: PostCache,
+    listing: Listing,
+    files: list[tuple[str, int, int]],
+    edited: list[tuple[str, int, int]],
+) -> dict[str, tuple[Post, bool]] | None:
     """slug -> (light post, edited) of the edited posts and of every post that shares a list
     with one; None when an edit changes what a list shows or a post is not in the cache."""
     key_of = cache_keys(settings.posts)
@@ -150,10 +156,14 @@ def _lists_alike(before: Parsed, now: Parsed) -> bool:
 
 
 def _write(
-    settings: Settings, cache: PostCache, listing: Listing, manifest: dict[str, str],
-    posts: dict[str, tuple[Post, bool]], edited_files: list[tuple[str, int, int]],
+    settings: Settings,
+    cache: PostCache,
+    listing: Listing,
+    manifest: dict[str, str],
+    posts: dict[str, tuple[Post, bool]],
+    edited_files: list[tuple[str, int, int]],
     stamp_inputs: str,
-) -> BuildReport:  # fmt: skip
+) -> BuildReport:
     count, drafts, errors, warnings = listing.report
     report = BuildReport(
         posts=count, drafts=drafts, errors=list(errors), warnings=list(warnings), edits_only=True
@@ -163,9 +173,14 @@ def _write(
     archive = own_posts_view(shown, layout, limit=settings.archive_feed_limit, full=cache.full)
     edited = {slug for slug, (_, is_edited) in posts.items() if is_edited}
     plan = EditPlan(
-        settings, shown, archive, full=cache.full, listing=listing, edited=edited,
+        settings,
+        shown,
+        archive,
+        full=cache.full,
+        listing=listing,
+        edited=edited,
         manifest=manifest,
-    )  # fmt: skip
+    )
     forget_listing(settings.output)  # until this build has written all it will
     report.absorb(write_site(settings.output, plan))
     finish(settings, report, layout, stamp_inputs)
@@ -181,9 +196,16 @@ class EditPlan(SitePlan):
     the files that show an edited post, and keeps every other file of the last build."""
 
     def __init__(
-        self, settings: Settings, posts: Sequence[Post], archive: ArchiveView, *,
-        full: Callable[[Post], Post], listing: Listing, edited: set[str], manifest: dict[str, str],
-    ) -> None:  # fmt: skip
+        self,
+        settings: Settings,
+        posts: Sequence[Post],
+        archive: ArchiveView,
+        *,
+        full: Callable[[Post], Post],
+        listing: Listing,
+        edited: set[str],
+        manifest: dict[str, str],
+    ) -> None:
         super().__init__(
             settings, posts, archive, full=full, title=listing.title, previous_keys=manifest
         )

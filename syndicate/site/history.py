@@ -49,9 +49,13 @@ def state_bytes(state: dict[str, object]) -> bytes:
 
 
 def assign_pages(
-    previous: dict[str, object], post_ids_oldest_first: Sequence[str], in_feed: set[str],
-    *, page_size: int, existing_files: set[int],
-) -> Paging:  # fmt: skip
+    previous: dict[str, object],
+    post_ids_oldest_first: Sequence[str],
+    in_feed: set[str],
+    *,
+    page_size: int,
+    existing_files: set[int],
+) -> Paging:
     """Frozen pages as recorded (less deleted posts), new frozen pages from the open posts,
     and the open page. `existing_files`: page numbers whose files are already written."""
     alive = set(post_ids_oldest_first)

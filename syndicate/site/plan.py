@@ -130,10 +130,15 @@ class SitePlan:
     show has changed since the last build: they are listed in `keep` instead."""
 
     def __init__(
-        self, settings: Settings, posts: Sequence[Post], archive: ArchiveView | None = None,
-        *, full: Callable[[Post], Post] = lambda post: post, title: str | None = None,
+        self,
+        settings: Settings,
+        posts: Sequence[Post],
+        archive: ArchiveView | None = None,
+        *,
+        full: Callable[[Post], Post] = lambda post: post,
+        title: str | None = None,
         previous_keys: dict[str, str] | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.settings = settings
         self.archive = archive or ArchiveView()
         self.layout = Layout.for_settings(settings)
@@ -177,11 +182,18 @@ class SitePlan:
         key = digest.hexdigest()
         if self.unchanged(paths.INDEX_PAGE, key):
             return
-        yield paths.INDEX_PAGE, render_index(
-            site_title=self.title, description=self.settings.description,
-            language=self.settings.language, home_url=self.home_url, posts=self.posts,
-            layout=self.layout, feeds=[*self.site_feed_links(), *self.tag_feed_links(self.tags())],
-        )  # fmt: skip
+        yield (
+            paths.INDEX_PAGE,
+            render_index(
+                site_title=self.title,
+                description=self.settings.description,
+                language=self.settings.language,
+                home_url=self.home_url,
+                posts=self.posts,
+                layout=self.layout,
+                feeds=[*self.site_feed_links(), *self.tag_feed_links(self.tags())],
+            ),
+        )
 
     def key_of(self, *material: object) -> str:
         """A digest of what a file is rendered from, with the site's context."""
@@ -263,10 +275,14 @@ class SitePlan:
         newest = [self.full(post) for post in listed]
         history = (self.history_link("prev-archive", newest_page),) if newest_page else ()
         meta = self.meta(
-            self.title, self.settings.description, self.home_url,
-            paths.SITE_RSS, paths.SITE_ATOM,
-            max((post.last_modified for post in newest), default=EMPTY_SITE_DATE), history,
-        )  # fmt: skip
+            self.title,
+            self.settings.description,
+            self.home_url,
+            paths.SITE_RSS,
+            paths.SITE_ATOM,
+            max((post.last_modified for post in newest), default=EMPTY_SITE_DATE),
+            history,
+        )
         full = self.settings.full_content
         feed = render_post_feed(meta, newest, self.layout, full_content=full)
         json_url = self.layout.url(paths.SITE_JSON)
@@ -284,11 +300,14 @@ class SitePlan:
         # the comments come with the full post.
         newest = heapq.nlargest(
             COMMENT_FEED_LIMIT,
-            ((post.last_modified.timestamp() if when is None else when, post.slug, i, post)
-             for post in self.posts if post.comment_count
-             for i, when in enumerate(post.comment_times())),
+            (
+                (post.last_modified.timestamp() if when is None else when, post.slug, i, post)
+                for post in self.posts
+                if post.comment_count
+                for i, when in enumerate(post.comment_times())
+            ),
             key=lambda candidate: candidate[:3],
-        )  # fmt: skip
+        )
         self.comment_feed_posts = list(dict.fromkeys(post.slug for *_, post in newest))
         # Each post shown loaded once, however many of its comments are listed: a post with
         # 100k comments was read from the cache and unpickled again for each of its 50 items.
@@ -306,9 +325,13 @@ class SitePlan:
         if self.unchanged(paths.COMMENTS_RSS, paths.COMMENTS_ATOM, self.key_of(material)):
             return {}
         meta = self.meta(
-            f"Comments for {self.title}", f"The newest comments on {self.title}", self.home_url,
-            paths.COMMENTS_RSS, paths.COMMENTS_ATOM, newest_date(items) or EMPTY_SITE_DATE,
-        )  # fmt: skip
+            f"Comments for {self.title}",
+            f"The newest comments on {self.title}",
+            self.home_url,
+            paths.COMMENTS_RSS,
+            paths.COMMENTS_ATOM,
+            newest_date(items) or EMPTY_SITE_DATE,
+        )
         feed = render_comment_feed(meta, items, self.layout, name_the_post=True)
         return {paths.COMMENTS_RSS: feed.rss, paths.COMMENTS_ATOM: feed.atom}
 
@@ -319,35 +342,48 @@ class SitePlan:
         items = comment_items(post, limit=POST_COMMENT_FEED_LIMIT)
         updated = max(post.last_modified, latest_comment_date(post) or post.last_modified)
         meta = self.meta(
-            f"Comments on: {post.title}", f"Comments on “{post.title}”", page_url,
-            rss_path, atom_path, updated,
-        )  # fmt: skip
+            f"Comments on: {post.title}",
+            f"Comments on “{post.title}”",
+            page_url,
+            rss_path,
+            atom_path,
+            updated,
+        )
         feed = render_comment_feed(meta, items, layout, name_the_post=False)
         post_feeds = [
             FeedLink(f"Comments on: {post.title} (RSS)", layout.url(rss_path), RSS_TYPE),
             FeedLink(f"Comments on: {post.title} (Atom)", layout.url(atom_path), ATOM_TYPE),
         ]
         page = render_post_page(
-            site_title=self.title, language=self.settings.language, home_url=self.home_url,
-            post=page_threads(post), layout=layout,
+            site_title=self.title,
+            language=self.settings.language,
+            home_url=self.home_url,
+            post=page_threads(post),
+            layout=layout,
             feeds=[*self.site_feed_links(), *post_feeds, *self.tag_feed_links(post.tags)],
-        )  # fmt: skip
+        )
         return {rss_path: feed.rss, atom_path: feed.atom, layout.post_page(post): page}
 
     def archive_feeds(self) -> dict[str, bytes]:
         """Every article with all its copies: ours and those found on the sites we follow."""
         articles = self.archive.articles[: self.settings.archive_feed_limit]
         if self.archive.key and self.unchanged(
-            paths.ARCHIVE_RSS, paths.ARCHIVE_ATOM, paths.ARCHIVE_JSON,
+            paths.ARCHIVE_RSS,
+            paths.ARCHIVE_ATOM,
+            paths.ARCHIVE_JSON,
             self.key_of(self.archive.key, articles),
-        ):  # fmt: skip
+        ):
             return {}
         dates = [d for a in articles for d in article_dates(a) if d]
         updated = max(dates, default=EMPTY_SITE_DATE)
         meta = self.meta(
-            f"{self.title}: archive", f"Articles of {self.title} with every copy of each",
-            self.home_url, paths.ARCHIVE_RSS, paths.ARCHIVE_ATOM, updated,
-        )  # fmt: skip
+            f"{self.title}: archive",
+            f"Articles of {self.title} with every copy of each",
+            self.home_url,
+            paths.ARCHIVE_RSS,
+            paths.ARCHIVE_ATOM,
+            updated,
+        )
         feed = render_archive_feed(meta, articles, self.archive.texts)
         json_url = self.layout.url(paths.ARCHIVE_JSON)
         return {
@@ -365,16 +401,19 @@ class SitePlan:
         open_page = paging.pages[-1] if paging.pages and not paging.pages[-1].frozen else None
         slug_of = {self.layout.post_id(post): post.slug for post in self.posts}
         return Listing(
-            settings_key=settings_key(self.settings), manifest_key=manifest_key(self.output),
-            files=files, newest=slugs(self.posts[:limit]),
+            settings_key=settings_key(self.settings),
+            manifest_key=manifest_key(self.output),
+            files=files,
+            newest=slugs(self.posts[:limit]),
             archive=slugs(self.posts[: self.settings.archive_feed_limit]),
             tags={tag: slugs(self.tagged(tag)[:limit]) for tag in self.tags()},
             open_page=open_page.number if open_page else None,
             open_members=[slug_of[member] for member in open_page.members] if open_page else [],
-            newest_page=paging.newest_page, comment_posts=self.comment_feed_posts,
+            newest_page=paging.newest_page,
+            comment_posts=self.comment_feed_posts,
             title=self.title,
             report=(report.posts, report.drafts, list(report.errors), list(report.warnings)),
-        )  # fmt: skip
+        )
 
     # -- RFC 5005 archived feed (see history.py) ------------------------------------------------
 
@@ -389,10 +428,12 @@ class SitePlan:
                 and (self.output / paths.history_page(number, ".atom")).is_file()
             }
             self._paging = assign_pages(
-                load_state(self.output), oldest_first,
+                load_state(self.output),
+                oldest_first,
                 {self.layout.post_id(post) for post in newest},
-                page_size=self.settings.feed_limit, existing_files=existing,
-            )  # fmt: skip
+                page_size=self.settings.feed_limit,
+                existing_files=existing,
+            )
         return self._paging
 
     def history_link(self, rel: str, number: int) -> FeedRelation:
@@ -425,10 +466,15 @@ class SitePlan:
             links += (self.history_link("prev-archive", page.number - 1),)
         label = "archive page" if page.frozen else "newest archive page"
         meta = self.meta(
-            f"{self.title} ({label} {page.number})", self.settings.description,
-            self.home_url, rss_path, atom_path, max(p.last_modified for p in posts), links,
+            f"{self.title} ({label} {page.number})",
+            self.settings.description,
+            self.home_url,
+            rss_path,
+            atom_path,
+            max(p.last_modified for p in posts),
+            links,
             is_archive_page=page.frozen,
-        )  # fmt: skip
+        )
         feed = render_post_feed(meta, posts, self.layout, full_content=self.settings.full_content)
         return {rss_path: feed.rss, atom_path: feed.atom}
 
@@ -461,9 +507,13 @@ class SitePlan:
                 continue
             posts = [self.full(post) for post in listed]
             meta = self.meta(
-                f"{self.title}: {tag}", f"Posts tagged “{tag}” on {self.title}", self.home_url,
-                rss_path, atom_path, max(post.last_modified for post in posts),
-            )  # fmt: skip
+                f"{self.title}: {tag}",
+                f"Posts tagged “{tag}” on {self.title}",
+                self.home_url,
+                rss_path,
+                atom_path,
+                max(post.last_modified for post in posts),
+            )
             feed = render_post_feed(
                 meta, posts, self.layout, full_content=self.settings.full_content
             )
@@ -498,9 +548,17 @@ class SitePlan:
         ]
 
     def meta(
-        self, title: str, description: str, home_url: str, rss_path: str, atom_path: str,
-        updated: datetime, links: Sequence[FeedRelation] = (), *, is_archive_page: bool = False,
-    ) -> FeedMeta:  # fmt: skip
+        self,
+        title: str,
+        description: str,
+        home_url: str,
+        rss_path: str,
+        atom_path: str,
+        updated: datetime,
+        links: Sequence[FeedRelation] = (),
+        *,
+        is_archive_page: bool = False,
+    ) -> FeedMeta:
         """Every feed's self-description; each names the WebSub hub when there is one."""
         hub = self.settings.hub
         hub_links = (FeedRelation("hub", hub, hub),) if hub else ()
@@ -508,12 +566,19 @@ class SitePlan:
         base_path = urlsplit(self.settings.base_url).path
         stylesheet = base_path + paths.STYLESHEET if self.settings.stylesheet else None
         return FeedMeta(
-            title=title, description=description or title, home_url=home_url,
-            rss_url=self.layout.url(rss_path), atom_url=self.layout.url(atom_path),
-            updated=updated, language=self.settings.language, author=self.author,
-            extra_links=(*hub_links, *links), is_archive_page=is_archive_page,
-            schedule_minutes=self.settings.interval, stylesheet_url=stylesheet,
-        )  # fmt: skip
+            title=title,
+            description=description or title,
+            home_url=home_url,
+            rss_url=self.layout.url(rss_path),
+            atom_url=self.layout.url(atom_path),
+            updated=updated,
+            language=self.settings.language,
+            author=self.author,
+            extra_links=(*hub_links, *links),
+            is_archive_page=is_archive_page,
+            schedule_minutes=self.settings.interval,
+            stylesheet_url=stylesheet,
+        )
 
 
 PARALLEL_RENDER_FROM = 200  # fewer units (pages, posts) than this: workers cost more than they save

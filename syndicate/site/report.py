@@ -45,12 +45,15 @@ class BuildReport:
 def stamp_of(report: BuildReport, inputs: str, settings: Settings) -> Stamp:
     """What the build that wrote the output folder's files was made from, and what it left."""
     return Stamp(
-        inputs=inputs, archive=archive_state(settings), posts=report.posts, drafts=report.drafts,
+        inputs=inputs,
+        archive=archive_state(settings),
+        posts=report.posts,
+        drafts=report.drafts,
         errors=[problem_fields(error) for error in report.errors],
         warnings=[problem_fields(warning) for warning in report.warnings],
         files=len(report.written) + report.unchanged,
         folders=report.folders,
-    )  # fmt: skip
+    )
 
 
 def problem_fields(problem: PostError) -> tuple[str, str, int | None]:

@@ -253,8 +253,10 @@ def test_build_writes_the_archive_feeds_naming_every_copy(site: Site) -> None:
     ours = next(e for e in atom.entries if e.link == OWN_URL)
     related = {link.href for link in ours.links if link.rel == "related"}
     assert {h.split("/")[2] for h in related} == {
-        "mirror.example.net", "janeletters.substack.example", "medium.example",
-    }  # fmt: skip
+        "mirror.example.net",
+        "janeletters.substack.example",
+        "medium.example",
+    }
     rss_tree = etree.parse(str(out / "archive.xml"))
     item = next(i for i in rss_tree.iter("item") if i.findtext("link") == OWN_URL)
     assert len(item.findall("atom:link[@rel='related']", ATOM_NS)) == 3
@@ -272,8 +274,12 @@ def test_backfed_comments_join_our_post_comment_feeds_marked_with_their_copy(sit
     rss = parse_clean(folder / "comments.xml")
     assert {e.author for e in rss.entries} == {"Priya", "Tom"}
     tree = etree.parse(str(folder / "comments.xml"))
-    sources = {i.findtext("dc:creator", namespaces={"dc": "http://purl.org/dc/elements/1.1/"}):
-               i.find("source") for i in tree.iter("item")}  # fmt: skip
+    sources = {
+        i.findtext("dc:creator", namespaces={"dc": "http://purl.org/dc/elements/1.1/"}): i.find(
+            "source"
+        )
+        for i in tree.iter("item")
+    }
     assert sources["Priya"].get("url") == site.server.url("wordpress/feed/")
     assert sources["Priya"].text == "Mirror Of Good Writing"
     atom = parse_clean(folder / "comments.atom")

@@ -192,10 +192,13 @@ def test_credentials_are_sent_and_never_written(
     listings = {
         args: site.run(*args).stdout
         for args in [
-            ("subscriptions",), ("subscriptions", "--json"), ("subscriptions", "--opml"),
-            ("archive",), ("archive", "--json"),
+            ("subscriptions",),
+            ("subscriptions", "--json"),
+            ("subscriptions", "--opml"),
+            ("archive",),
+            ("archive", "--json"),
         ]
-    }  # fmt: skip
+    }
 
     written = [path for path in site.output.rglob("*") if path.is_file()]
     assert len(written) > 10
@@ -228,8 +231,10 @@ def test_a_real_subscribe_process_shows_no_password(
     for args in (["subscribe", url], ["subscriptions"], ["fetch"]):
         done = subprocess.run(
             [sys.executable, "-m", "syndicate", "--config", str(site.config), *args],
-            capture_output=True, cwd=tmp_path, timeout=60,
-        )  # fmt: skip
+            capture_output=True,
+            cwd=tmp_path,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
         assert_no_secret(f"{args[0]} stdout", done.stdout)
         assert_no_secret(f"{args[0]} stderr", done.stderr)
@@ -263,9 +268,21 @@ def test_feed_error_names_the_url_without_its_password() -> None:
 
 
 def test_opml_export_has_no_userinfo() -> None:
-    feed = Feed(id=1, url=with_credentials("http://example.org/feed"), name=None, title=None,
-                kind="feed", etag=None, last_modified=None, last_fetched=None, last_status=None,
-                failures=0, next_due=None, last_error=None, gone=0)  # fmt: skip
+    feed = Feed(
+        id=1,
+        url=with_credentials("http://example.org/feed"),
+        name=None,
+        title=None,
+        kind="feed",
+        etag=None,
+        last_modified=None,
+        last_fetched=None,
+        last_status=None,
+        failures=0,
+        next_due=None,
+        last_error=None,
+        gone=0,
+    )
     document = etree.fromstring(export_opml([feed], title="subscriptions"))
     (outline,) = document.iter("outline")
     assert outline.get("xmlUrl") == "http://example.org/feed"

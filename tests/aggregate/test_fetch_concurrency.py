@@ -116,8 +116,9 @@ def test_finished_feeds_are_committed_while_a_slow_one_downloads(
     subscribe_all(folder, slow, good)
     fetch = folder.start("fetch", "--jobs", "2")
     try:
-        took = wait_for(lambda: len({t for t in folder.stored_titles() if "Good" in t}) >= 15,
-                        within=8)  # fmt: skip
+        took = wait_for(
+            lambda: len({t for t in folder.stored_titles() if "Good" in t}) >= 15, within=8
+        )
         assert fetch.poll() is None  # the slow feed is still coming in
         # Other commands write meanwhile, at once: no transaction is held open on the network.
         started = time.monotonic()

@@ -172,11 +172,23 @@ def test_kill_9_of_fetch_leaves_no_worker_running(tmp_path: Path, slow_feeds: Sl
         for number in range(FEEDS):
             archive.subscribe(f"{slow_feeds.base_url}feed-{number:02}.xml")
     command = subprocess.Popen(
-        [sys.executable, "-m", "syndicate", "--config", str(config), "--archive",
-         str(archive_path), "fetch", "--jobs", "8"],
-        cwd=tmp_path, env=command_env(tmp_path),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "syndicate",
+            "--config",
+            str(config),
+            "--archive",
+            str(archive_path),
+            "fetch",
+            "--jobs",
+            "8",
+        ],
+        cwd=tmp_path,
+        env=command_env(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         tree = tree_with_workers(command, timeout=30)
         deadline = time.monotonic() + 10  # and downloads held by the server, still to parse
@@ -207,11 +219,24 @@ def test_kill_9_of_build_leaves_no_worker_running(tmp_path: Path) -> None:
         },
     )
     command = subprocess.Popen(
-        [sys.executable, "-m", "syndicate", "--archive", str(tmp_path / "archive.sqlite3"),
-         "build", str(posts), "-o", str(tmp_path / "out"), "--base-url", BASE_URL],
-        cwd=tmp_path, env=command_env(tmp_path),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "syndicate",
+            "--archive",
+            str(tmp_path / "archive.sqlite3"),
+            "build",
+            str(posts),
+            "-o",
+            str(tmp_path / "out"),
+            "--base-url",
+            BASE_URL,
+        ],
+        cwd=tmp_path,
+        env=command_env(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         tree = tree_with_workers(command, timeout=60)
         time.sleep(0.2)  # the rest of the pool starting

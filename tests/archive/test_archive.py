@@ -19,9 +19,15 @@ WHEN = datetime(2024, 3, 1, 8, tzinfo=UTC)
 
 def entry(guid: str, title: str | None = None) -> CopyInput:
     return CopyInput(
-        guid=guid, url=f"https://{guid}.example/post", title=title or f"Post {guid}",
-        author=None, published=WHEN, updated=None, summary_html="", content_html=f"<p>{guid}</p>",
-    )  # fmt: skip
+        guid=guid,
+        url=f"https://{guid}.example/post",
+        title=title or f"Post {guid}",
+        author=None,
+        published=WHEN,
+        updated=None,
+        summary_html="",
+        content_html=f"<p>{guid}</p>",
+    )
 
 
 def committed_guids(path: Path) -> set[str]:
@@ -122,8 +128,9 @@ def test_an_entry_naming_an_earlier_entry_of_its_own_feed_joins_it(archive: Arch
     assert article_of(archive, feed.url, "b") == (article_of(archive, feed.url, "a")[0], "link")
 
 
-@pytest.mark.parametrize(("apart", "merged"), [(timedelta(days=3), True),
-                                               (timedelta(days=3, seconds=1), False)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("apart", "merged"), [(timedelta(days=3), True), (timedelta(days=3, seconds=1), False)]
+)
 def test_same_title_and_text_merge_within_the_date_window(
     archive: Archive, apart: timedelta, merged: bool
 ) -> None:

@@ -27,9 +27,14 @@ WHEN = datetime(2024, 3, 1, 8, tzinfo=UTC)
 
 
 def facts(
-    text: str, *, title: str = "Why Feeds Still Matter", url: str | None = None,
-    origins: tuple[str, ...] = (), sources: tuple[str, ...] = (), days: float = 0,
-) -> CopyFacts:  # fmt: skip
+    text: str,
+    *,
+    title: str = "Why Feeds Still Matter",
+    url: str | None = None,
+    origins: tuple[str, ...] = (),
+    sources: tuple[str, ...] = (),
+    days: float = 0,
+) -> CopyFacts:
     return CopyFacts(
         norm_url=normalize_url(url),
         norm_origins=frozenset(filter(None, map(normalize_url, origins))),
@@ -59,18 +64,36 @@ def test_urls_that_name_one_resource_normalise_alike(a: str, b: str) -> None:
 @pytest.mark.parametrize(
     "url",
     [
-        "https://example.com", "http://Example.COM/", "HTTPS://WWW.example.com/a/b/",
-        "https://www./x", "https://example.com//a//", "https://example.com/a/index.php",
-        "https://example.com/index.html", "https://ex-ample.co.uk/p/2024/03/01/why-feeds_still~matter",
-        "https://example.com/a%20b/(c)!$&'*+,;=:@", "https://example.com./x",
-        "https://example.com:443/x", "http://example.com:80/x", "https://example.com:8443/x",
-        "https://user@example.com/x", "https://example.com/x?b=2&a=1#top", "https://example.com/#f",
-        "  https://example.com/padded/  ", "https://exa\tmple.com/x", "https://example.com/a b",
-        "https://bücher.example/straße", "https://example.com/straße", "https:///nohost",
-        "ftp://example.com/x", "https://[::1]/x", "https://example.com:99999/x", "mailto:a@b.c",
-        "https://-/x", "https://example.com/x/../y",
+        "https://example.com",
+        "http://Example.COM/",
+        "HTTPS://WWW.example.com/a/b/",
+        "https://www./x",
+        "https://example.com//a//",
+        "https://example.com/a/index.php",
+        "https://example.com/index.html",
+        "https://ex-ample.co.uk/p/2024/03/01/why-feeds_still~matter",
+        "https://example.com/a%20b/(c)!$&'*+,;=:@",
+        "https://example.com./x",
+        "https://example.com:443/x",
+        "http://example.com:80/x",
+        "https://example.com:8443/x",
+        "https://user@example.com/x",
+        "https://example.com/x?b=2&a=1#top",
+        "https://example.com/#f",
+        "  https://example.com/padded/  ",
+        "https://exa\tmple.com/x",
+        "https://example.com/a b",
+        "https://bücher.example/straße",
+        "https://example.com/straße",
+        "https:///nohost",
+        "ftp://example.com/x",
+        "https://[::1]/x",
+        "https://example.com:99999/x",
+        "mailto:a@b.c",
+        "https://-/x",
+        "https://example.com/x/../y",
     ],
-)  # fmt: skip
+)
 def test_plain_urls_normalise_as_urllib_parses_them(url: str) -> None:
     """Plain URLs skip urllib's parsing: the result must be what parsing would give."""
     assert normalize_url(url) == _normalize_any_url(url.strip())
@@ -112,11 +135,15 @@ def test_shingles_hash_alike_in_every_process() -> None:
     )
     printed = {
         subprocess.run(
-            [sys.executable, "-c", code], input=text, capture_output=True, text=True, check=True,
+            [sys.executable, "-c", code],
+            input=text,
+            capture_output=True,
+            text=True,
+            check=True,
             env={**os.environ, "PYTHONHASHSEED": seed},
         ).stdout.strip()
         for seed in ("1", "2", "random")
-    }  # fmt: skip
+    }
     assert printed == {str(hash(shingle_sequence(text)))}
 
 
@@ -143,9 +170,12 @@ def test_naming_the_same_home_page_or_feed_is_not_evidence() -> None:
 
 def test_a_summary_copy_with_a_greeting_and_a_sign_off_merges() -> None:
     summary = (
-        "Hi friends, a short one this week. " + ORIGINAL[0] + " " + ORIGINAL[1]
+        "Hi friends, a short one this week. "
+        + ORIGINAL[0]
+        + " "
+        + ORIGINAL[1]
         + " Read the rest on my blog, and thanks for reading Jane's Letters!"
-    )  # fmt: skip
+    )
     evidence = same_article(facts(summary, title="Why feeds still matter!", days=1), facts(FULL))
     assert evidence is not None and evidence.rule == "content"
 
@@ -171,7 +201,7 @@ def test_an_article_quoting_the_opening_with_comment_of_its_own_is_not_a_copy() 
         ORIGINAL[0] + " That is how the piece opens, and I have to say that I see it rather"
         " differently after ten years of running a small feed reader service for other people,"
         " because most of the people who signed up never understood what a feed was at all."
-    )  # fmt: skip
+    )
     assert same_article(facts(reply, days=1), facts(FULL)) is None
 
 

@@ -45,16 +45,28 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--sizes", type=sizes, default=[1000, 10000], help="posts per corpus [1000,10000]")
     add("--repeat", type=int, default=3, help="runs per measurement; the median is reported [3]")
     add("--feeds", type=sizes, default=[100, 1000], help="loopback feeds to fetch [100,1000]")
-    add("--archive-sizes", type=sizes, default=[10000],
-        help="archived entries before the merge-cost batch [10000]")  # fmt: skip
+    add(
+        "--archive-sizes",
+        type=sizes,
+        default=[10000],
+        help="archived entries before the merge-cost batch [10000]",
+    )
     add("--skip-hugo", action="store_true", help="do not run Hugo")
     add("--skip-fetch", action="store_true", help="do not fetch the loopback feeds")
     add("--skip-merge", action="store_true", help="do not measure the merge cost per entry")
-    add("--fetch-hosts", type=int, default=1,
-        help="spread the feeds over 127.0.0.1..127.0.0.N (2 connections a host) [1]")  # fmt: skip
+    add(
+        "--fetch-hosts",
+        type=int,
+        default=1,
+        help="spread the feeds over 127.0.0.1..127.0.0.N (2 connections a host) [1]",
+    )
     add("--seed", type=int, default=1, help="corpus seed [1]")
-    add("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "syndicate-bench",
-        help="corpora cached by size+seed, and the runs [$TMPDIR/syndicate-bench]")  # fmt: skip
+    add(
+        "--workdir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "syndicate-bench",
+        help="corpora cached by size+seed, and the runs [$TMPDIR/syndicate-bench]",
+    )
     add("--json", type=Path, default=Path("bench-results.json"), help="[bench-results.json]")
     add("--plot", type=Path, help="also draw the timings into this image (needs matplotlib)")
     options = parser.parse_args(argv)
@@ -122,10 +134,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     hugo_line = None if options.skip_hugo else hugo.hugo_version()
     errors: list[str] = []
     rows: list[report.Row] = []
-    results: dict[str, Any] = {"schema": 1, "machine": machine(hugo_line), "options": {
-        key: str(value) if isinstance(value, Path) else value
-        for key, value in vars(options).items()
-    }}  # fmt: skip
+    results: dict[str, Any] = {
+        "schema": 1,
+        "machine": machine(hugo_line),
+        "options": {
+            key: str(value) if isinstance(value, Path) else value
+            for key, value in vars(options).items()
+        },
+    }
     empty_trash(workdir, settle=True, log=log)  # an earlier benchmark's, if it was stopped
     compile_bytecode()
     results["startup"] = run_startup(options, workdir, rows, errors)
@@ -164,15 +180,23 @@ def run_startup(
 
 
 def run_builds(
-    options: argparse.Namespace, workdir: Path, hugo_line: str | None, rows: list[report.Row],
+    options: argparse.Namespace,
+    workdir: Path,
+    hugo_line: str | None,
+    rows: list[report.Row],
     errors: list[str],
-) -> list[dict[str, Any]]:  # fmt: skip
+) -> list[dict[str, Any]]:
     figures = []
     for size in options.sizes:
         measure = functools.partial(
-            runner.measure_builds, workdir, size=size, seed=options.seed,
-            repeat=options.repeat, hugo_version=hugo_line, log=log,
-        )  # fmt: skip
+            runner.measure_builds,
+            workdir,
+            size=size,
+            seed=options.seed,
+            repeat=options.repeat,
+            hugo_version=hugo_line,
+            log=log,
+        )
         measured = attempt(f"build n={size}", measure, errors)
         each = measured or runner.BuildFigures(size, 0, error=errors[-1] if errors else "failed")
         rows += report.build_rows(each)
@@ -186,9 +210,14 @@ def run_fetches(
     figures = []
     for count in options.feeds:
         measure = functools.partial(
-            feeds.measure_fetch, workdir, feeds=count, seed=options.seed,
-            repeat=options.repeat, hosts=options.fetch_hosts, log=log,
-        )  # fmt: skip
+            feeds.measure_fetch,
+            workdir,
+            feeds=count,
+            seed=options.seed,
+            repeat=options.repeat,
+            hosts=options.fetch_hosts,
+            log=log,
+        )
         measured = attempt(f"fetch k={count}", measure, errors)
         each = measured or feeds.FetchFigures(count, 0, 0, options.fetch_hosts, error=errors[-1])
         rows += report.fetch_rows(each)
@@ -202,9 +231,13 @@ def run_merges(
     measured = []
     for entries in options.archive_sizes:
         measure = functools.partial(
-            merge_cost.measure_merge, workdir, entries=entries, seed=options.seed,
-            repeat=options.repeat, log=log,
-        )  # fmt: skip
+            merge_cost.measure_merge,
+            workdir,
+            entries=entries,
+            seed=options.seed,
+            repeat=options.repeat,
+            log=log,
+        )
         result = attempt(f"merge n={entries}", measure, errors)
         if result is None:
             rows.append(report.Row("merge per new entry", entries, None, notes="FAILED"))

@@ -101,10 +101,16 @@ def copy_of(source: Entry, kind: str, *, url: str, published: datetime) -> Entry
         "canonical-copy": source.content_html,
     }[kind]
     return Entry(
-        guid=url, url=url, title=source.title, author=source.author, published=published,
-        summary_html=source.summary_html, content_html=content,
-        origin_url=None if kind == "summary-copy" else source.url, kind=kind,
-    )  # fmt: skip
+        guid=url,
+        url=url,
+        title=source.title,
+        author=source.author,
+        published=published,
+        summary_html=source.summary_html,
+        content_html=content,
+        origin_url=None if kind == "summary-copy" else source.url,
+        kind=kind,
+    )
 
 
 def source_feed(seed: int, feed: int, *, feeds: int) -> SourceFeed:

@@ -63,9 +63,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1, help="corpus seed [1]")
     parser.add_argument("--hugo-seconds", type=float, help="Hugo's full build of the corpus")
     parser.add_argument(
-        "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "syndicate-bench",
+        "--workdir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "syndicate-bench",
         help="where the benchmark caches its corpora [$TMPDIR/syndicate-bench]",
-    )  # fmt: skip
+    )
     options = parser.parse_args()
     folder = ensure_posts(options.workdir, size=options.size, seed=options.seed)
     with tempfile.TemporaryDirectory() as output:

@@ -51,11 +51,16 @@ class MergeFigures:
 def copy_input(entry: feedcorpus.Entry) -> CopyInput:
     """What fetch would store for the entry: the origin its content or links name."""
     return CopyInput(
-        guid=entry.guid, url=entry.url, title=entry.title, author=entry.author,
-        published=entry.published, updated=None, summary_html=entry.summary_html,
+        guid=entry.guid,
+        url=entry.url,
+        title=entry.title,
+        author=entry.author,
+        published=entry.published,
+        updated=None,
+        summary_html=entry.summary_html,
         content_html=entry.content_html,
         origin_urls=(entry.origin_url,) if entry.origin_url else (),
-    )  # fmt: skip
+    )
 
 
 def feed_url(index: int) -> str:
@@ -152,8 +157,12 @@ def measure_merge(
     finally:
         discard(workdir, run_dir)
     return MergeFigures(
-        archive_entries=entries, batch=len(new_entries), cross_posts=len(new_entries) // 2,
-        ms_per_entry=statistics.median(samples), samples_ms=[round(s, 4) for s in samples],
-        merged=merged, prefill_seconds=prefill_seconds,
+        archive_entries=entries,
+        batch=len(new_entries),
+        cross_posts=len(new_entries) // 2,
+        ms_per_entry=statistics.median(samples),
+        samples_ms=[round(s, 4) for s in samples],
+        merged=merged,
+        prefill_seconds=prefill_seconds,
         checkpoint_ms=statistics.median(checkpoints),
-    )  # fmt: skip
+    )

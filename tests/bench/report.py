@@ -55,24 +55,64 @@ def build_rows(figures: BuildFigures) -> list[Row]:
     syndicate, hugo = figures.syndicate, figures.hugo
     at_size = figures.size == TARGET_POSTS
     return [
-        compared("full build", figures.size, syndicate["full"], hugo.get("full"), 1.5,
-                 "≤ 1.5 (within 1.5× of Hugo)", at_size),
-        compared("no-change rebuild", figures.size, syndicate["no_change"], hugo.get("rebuild"),
-                 1 / 20, "≤ 0.05 (20× faster)", at_size),
-        compared("one-edit rebuild", figures.size, syndicate["one_edit"], hugo.get("rebuild"),
-                 1 / 10, "≤ 0.1 (10× faster)", at_size),
-        compared("one-added rebuild", figures.size, syndicate["one_added"], hugo.get("rebuild"),
-                 None, "", at_size),
-        compared("full build, warm post cache", figures.size, syndicate["full_warm_cache"],
-                 hugo.get("full"), 1.5, "(new output folder, posts parsed before)", False),
+        compared(
+            "full build",
+            figures.size,
+            syndicate["full"],
+            hugo.get("full"),
+            1.5,
+            "≤ 1.5 (within 1.5× of Hugo)",
+            at_size,
+        ),
+        compared(
+            "no-change rebuild",
+            figures.size,
+            syndicate["no_change"],
+            hugo.get("rebuild"),
+            1 / 20,
+            "≤ 0.05 (20× faster)",
+            at_size,
+        ),
+        compared(
+            "one-edit rebuild",
+            figures.size,
+            syndicate["one_edit"],
+            hugo.get("rebuild"),
+            1 / 10,
+            "≤ 0.1 (10× faster)",
+            at_size,
+        ),
+        compared(
+            "one-added rebuild",
+            figures.size,
+            syndicate["one_added"],
+            hugo.get("rebuild"),
+            None,
+            "",
+            at_size,
+        ),
+        compared(
+            "full build, warm post cache",
+            figures.size,
+            syndicate["full_warm_cache"],
+            hugo.get("full"),
+            1.5,
+            "(new output folder, posts parsed before)",
+            False,
+        ),
         memory_row(figures),
-    ]  # fmt: skip
+    ]
 
 
 def compared(
-    name: str, size: int, mine: Summary, theirs: Summary | None, limit: float | None,
-    target: str, at_size: bool,
-) -> Row:  # fmt: skip
+    name: str,
+    size: int,
+    mine: Summary,
+    theirs: Summary | None,
+    limit: float | None,
+    target: str,
+    at_size: bool,
+) -> Row:
     ratio = mine.seconds / theirs.seconds if theirs else None
     met = None if ratio is None or limit is None else ratio <= limit
     notes = f"peak memory {mine.peak_mb:.0f} MB" + (
@@ -82,21 +122,36 @@ def compared(
         notes += f"; CPU {mine.cpu_seconds:.1f} s" + (
             f" / Hugo {theirs.cpu_seconds:.1f} s" if theirs and theirs.cpu_seconds else ""
         )
-    return Row(name, size, mine.seconds, theirs.seconds if theirs else None, "s", ratio,
-               target, met, at_size, notes)  # fmt: skip
+    return Row(
+        name,
+        size,
+        mine.seconds,
+        theirs.seconds if theirs else None,
+        "s",
+        ratio,
+        target,
+        met,
+        at_size,
+        notes,
+    )
 
 
 def memory_row(figures: BuildFigures) -> Row:
     full, hugo = figures.syndicate["full"], figures.hugo.get("full")
     peak = max(step.peak_mb for step in figures.syndicate.values())
     return Row(
-        "build peak memory (max of steps)", figures.size, peak,
-        hugo.peak_mb if hugo else None, "MB",
-        peak / hugo.peak_mb if hugo else None, f"< {MEMORY_LIMIT_MB:.0f} MB at 100k",
-        peak < MEMORY_LIMIT_MB, figures.size == MEMORY_POSTS,
+        "build peak memory (max of steps)",
+        figures.size,
+        peak,
+        hugo.peak_mb if hugo else None,
+        "MB",
+        peak / hugo.peak_mb if hugo else None,
+        f"< {MEMORY_LIMIT_MB:.0f} MB at 100k",
+        peak < MEMORY_LIMIT_MB,
+        figures.size == MEMORY_POSTS,
         f"full build: process {full.peak_rss_mb:.0f} MB RSS, with workers "
         f"{full.tree_peak_pss_mb:.0f} MB PSS ({full.tree_peak_rss_mb:.0f} MB summed RSS)",
-    )  # fmt: skip
+    )
 
 
 def fetch_rows(figures: FetchFigures) -> list[Row]:
@@ -105,12 +160,17 @@ def fetch_rows(figures: FetchFigures) -> list[Row]:
     rows = []
     for key, run in figures.runs.items():
         share = run.store_share
-        rows.append(Row(
-            f"fetch --jobs {run.jobs}", figures.feeds, run.seconds, target="store+merge ≤ 10%",
-            met=None if share is None else share <= 0.10,
-            at_target_size=figures.feeds == TARGET_FEEDS and key != "1",
-            notes=fetch_notes(figures, run, figures.runs.get("1")),
-        ))  # fmt: skip
+        rows.append(
+            Row(
+                f"fetch --jobs {run.jobs}",
+                figures.feeds,
+                run.seconds,
+                target="store+merge ≤ 10%",
+                met=None if share is None else share <= 0.10,
+                at_target_size=figures.feeds == TARGET_FEEDS and key != "1",
+                notes=fetch_notes(figures, run, figures.runs.get("1")),
+            )
+        )
     return rows
 
 
@@ -129,21 +189,32 @@ def fetch_notes(figures: FetchFigures, run: FetchSummary, single: FetchSummary |
 
 def merge_rows(figures: Sequence[MergeFigures]) -> list[Row]:
     rows = [
-        Row("merge per new entry", each.archive_entries, each.ms_per_entry, unit="ms",
+        Row(
+            "merge per new entry",
+            each.archive_entries,
+            each.ms_per_entry,
+            unit="ms",
             notes=f"batch {each.batch}: {each.merged}/{each.cross_posts} cross-posts merged;"
-                  f" WAL checkpoint after it {each.checkpoint_ms:.0f} ms (not in the figure)")
+            f" WAL checkpoint after it {each.checkpoint_ms:.0f} ms (not in the figure)",
+        )
         for each in figures
-    ]  # fmt: skip
+    ]
     if len(figures) >= 2:
         smallest = min(figures, key=lambda each: each.archive_entries)
         largest = max(figures, key=lambda each: each.archive_entries)
         ratio = largest.ms_per_entry / smallest.ms_per_entry
-        rows.append(Row(
-            f"merge flatness {largest.archive_entries}/{smallest.archive_entries}",
-            largest.archive_entries, None, ratio=ratio, target="≤ 1.5", met=ratio <= 1.5,
-            at_target_size=largest.archive_entries >= TARGET_ARCHIVE,
-            notes="ms per new entry, largest archive / smallest",
-        ))  # fmt: skip
+        rows.append(
+            Row(
+                f"merge flatness {largest.archive_entries}/{smallest.archive_entries}",
+                largest.archive_entries,
+                None,
+                ratio=ratio,
+                target="≤ 1.5",
+                met=ratio <= 1.5,
+                at_target_size=largest.archive_entries >= TARGET_ARCHIVE,
+                notes="ms per new entry, largest archive / smallest",
+            )
+        )
     return rows
 
 
@@ -152,17 +223,24 @@ def merge_rows(figures: Sequence[MergeFigures]) -> list[Row]:
 
 def cells(row: Row) -> list[str]:
     return [
-        row.measurement, str(row.n) if row.n else "",
-        _amount(row.syndicate, row.unit), _amount(row.hugo, row.unit),
-        "" if row.ratio is None else f"{row.ratio:.3g}", row.target, _verdict(row), row.notes,
-    ]  # fmt: skip
+        row.measurement,
+        str(row.n) if row.n else "",
+        _amount(row.syndicate, row.unit),
+        _amount(row.hugo, row.unit),
+        "" if row.ratio is None else f"{row.ratio:.3g}",
+        row.target,
+        _verdict(row),
+        row.notes,
+    ]
 
 
 def table(rows: Sequence[Row], *, remarks: Sequence[str] = ()) -> str:
     grid = [list(COLUMNS), *(cells(row) for row in rows)]
     widths = [max(len(line[column]) for line in grid) for column in range(len(COLUMNS))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
-             for line in grid]  # fmt: skip
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
+        for line in grid
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join([line.rstrip() for line in lines] + [f"note: {text}" for text in remarks])
 
@@ -186,8 +264,9 @@ def write_plot(path: Path, rows: Sequence[Row]) -> bool:
     labels = [f"{row.measurement}\nN={row.n}" for row in timed]
     positions = range(len(timed))
     figure, axes = pyplot.subplots(figsize=(max(6.0, len(timed) * 0.9), 4.5))
-    axes.bar([p - 0.2 for p in positions], [row.syndicate or 0 for row in timed], 0.4,
-             label="syndicate")  # fmt: skip
+    axes.bar(
+        [p - 0.2 for p in positions], [row.syndicate or 0 for row in timed], 0.4, label="syndicate"
+    )
     axes.bar([p + 0.2 for p in positions], [row.hugo or 0 for row in timed], 0.4, label="Hugo")
     axes.set_xticks(list(positions), labels, rotation=45, ha="right", fontsize=7)
     axes.set_yscale("log")

@@ -62,15 +62,22 @@ def summarize(runs: list[ProcessRun]) -> Summary:
 
 
 def measure_builds(
-    workdir: Path, *, size: int, seed: int, repeat: int, hugo_version: str | None,
+    workdir: Path,
+    *,
+    size: int,
+    seed: int,
+    repeat: int,
+    hugo_version: str | None,
     log: Callable[[str], None],
-) -> BuildFigures:  # fmt: skip
+) -> BuildFigures:
     """Every build step for one corpus size; Hugo too when `hugo_version` is given."""
     log(f"corpus n={size} seed={seed} (generated once, then cached in {workdir})")
     posts = corpus.ensure_posts(workdir, size=size, seed=seed)
-    site = hugo.ensure_site(
-        workdir, posts, size=size, seed=seed, version_line=hugo_version
-    ) if hugo_version else None  # fmt: skip
+    site = (
+        hugo.ensure_site(workdir, posts, size=size, seed=seed, version_line=hugo_version)
+        if hugo_version
+        else None
+    )
     figures = BuildFigures(size, sum(path.stat().st_size for path in corpus.post_paths(posts)))
     runs: dict[str, list[ProcessRun]] = {}
     for number in range(repeat):

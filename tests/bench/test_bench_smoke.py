@@ -16,10 +16,23 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_harness_measures_and_writes_the_figures(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
     command = [
-        sys.executable, "-m", "tests.bench", "--sizes", "50", "--feeds", "5",
-        "--archive-sizes", "200,400", "--repeat", "1", "--skip-hugo",
-        "--workdir", str(tmp_path / "work"), "--json", str(results),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "tests.bench",
+        "--sizes",
+        "50",
+        "--feeds",
+        "5",
+        "--archive-sizes",
+        "200,400",
+        "--repeat",
+        "1",
+        "--skip-hugo",
+        "--workdir",
+        str(tmp_path / "work"),
+        "--json",
+        str(results),
+    ]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
 
     assert done.returncode == 0, done.stderr
@@ -54,9 +67,16 @@ def test_the_harness_measures_and_writes_the_figures(tmp_path: Path) -> None:
 @pytest.mark.benchmark
 def test_the_floor_measures_the_essential_work(tmp_path: Path) -> None:
     command = [
-        sys.executable, "-m", "tests.bench.floor", "--size", "50", "--hugo-seconds", "0.5",
-        "--workdir", str(tmp_path / "work"),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "tests.bench.floor",
+        "--size",
+        "50",
+        "--hugo-seconds",
+        "0.5",
+        "--workdir",
+        str(tmp_path / "work"),
+    ]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
 
     assert done.returncode == 0, done.stderr

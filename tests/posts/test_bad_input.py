@@ -33,9 +33,13 @@ def invoke(workdir: Path, args: list[str], env: dict[str, str] | None = None) ->
 
 
 def build(
-    workdir: Path, posts: Path, out: Path, *extra: str, config: Path | None = None,
+    workdir: Path,
+    posts: Path,
+    out: Path,
+    *extra: str,
+    config: Path | None = None,
     env: dict[str, str] | None = None,
-) -> Result:  # fmt: skip
+) -> Result:
     args = ["--config", str(config)] if config else []
     args += ["build", str(posts), "-o", str(out), "--base-url", BASE_URL, *extra]
     return invoke(workdir, args, env)
@@ -56,56 +60,80 @@ def published_titles(out: Path) -> list[str]:
 BAD_POSTS = {
     "broken_yaml": (
         {"bad.md": "---\ntitle: Broken\ndate: 2024-01-01\nauthor: a: b\n---\nBody.\n"},
-        "bad.md", 4, "YAML",
+        "bad.md",
+        4,
+        "YAML",
     ),
     "bad_date": (
         {"bad.md": "---\ntitle: Bad date\nauthor: Ann\ndate: next tuesday\n---\nBody.\n"},
-        "bad.md", 4, "date",
+        "bad.md",
+        4,
+        "date",
     ),
     "not_utf8": (
         {"bad.md": b"---\ntitle: Latin-1\ndate: 2024-01-01\n---\nfine line\ncaf\xe9 au lait\n"},
-        "bad.md", 6, "UTF-8",
+        "bad.md",
+        6,
+        "UTF-8",
     ),
     "missing_title": (
         {"bad.md": "---\ndate: 2024-01-01\nauthor: Ann\n---\nBody.\n"},
-        "bad.md", None, "title",
+        "bad.md",
+        None,
+        "title",
     ),
     "unclosed_front_matter": (
         {"bad.md": "---\ntitle: Never closed\ndate: 2024-01-01\n\nBody.\n"},
-        "bad.md", 1, "closed",
+        "bad.md",
+        1,
+        "closed",
     ),
     "text_export_without_date_line": (
         {"bad.txt": "A title\n\nThis is not a date line\n\nBody paragraph.\n"},
-        "bad.txt", 3, "date line",
+        "bad.txt",
+        3,
+        "date line",
     ),
     "duplicate_slug": (
         {
             "a.md": "---\ntitle: First\ndate: 2024-01-01\nslug: same\n---\nA.\n",
             "b.md": "---\ntitle: Second\ndate: 2024-01-03\nslug: same\n---\nB.\n",
         },
-        "b.md", None, "duplicate slug",
+        "b.md",
+        None,
+        "duplicate slug",
     ),
     "impossible_unquoted_date": (
         {"bad.md": "---\ntitle: Impossible\ndate: 2020-13-45\n---\nBody.\n"},
-        "bad.md", 3, "date",
+        "bad.md",
+        3,
+        "date",
     ),
     "date_beyond_utc": (
         {"bad.md": "---\ntitle: Too early\ndate: 0001-01-01T00:00:00+05:00\n---\nBody.\n"},
-        "bad.md", 3, "out of range",
+        "bad.md",
+        3,
+        "out of range",
     ),
     "bad_comment_date": (
-        {"bad.md": "---\ntitle: C\ndate: 2024-01-02\ncomments:\n  - author: Ann\n"
-                   "    date: 2024-02-30\n    body: hi\n---\nBody.\n"},
-        "bad.md", None, "date",
+        {
+            "bad.md": "---\ntitle: C\ndate: 2024-01-02\ncomments:\n  - author: Ann\n"
+            "    date: 2024-02-30\n    body: hi\n---\nBody.\n"
+        },
+        "bad.md",
+        None,
+        "date",
     ),
     "duplicate_id": (
         {
             "a.md": "---\ntitle: First\ndate: 2024-01-01\nid: urn:x:1\n---\nA.\n",
             "b.md": "---\ntitle: Second\ndate: 2024-01-03\nid: urn:x:1\n---\nB.\n",
         },
-        "b.md", None, "duplicate id",
+        "b.md",
+        None,
+        "duplicate id",
     ),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("case", sorted(BAD_POSTS))
@@ -144,12 +172,15 @@ def test_duplicate_slug_names_the_file_that_has_it_first(tmp_path: Path) -> None
 
 
 def test_several_bad_posts_give_one_line_each(tmp_path: Path) -> None:
-    posts = write_posts(tmp_path / "posts", {
-        "good.md": GOOD,
-        "bad1.md": "---\ntitle: x\ndate: nope\n---\nx\n",
-        "bad2.md": "---\ndate: 2024-01-01\n---\nx\n",
-        "bad3.txt": "Title\n\nnot a date\n\nBody.\n",
-    })  # fmt: skip
+    posts = write_posts(
+        tmp_path / "posts",
+        {
+            "good.md": GOOD,
+            "bad1.md": "---\ntitle: x\ndate: nope\n---\nx\n",
+            "bad2.md": "---\ndate: 2024-01-01\n---\nx\n",
+            "bad3.txt": "Title\n\nnot a date\n\nBody.\n",
+        },
+    )
     out = tmp_path / "out"
     result = build(tmp_path, posts, out)
     assert result.exit_code == 1, result.output
@@ -162,10 +193,13 @@ def test_several_bad_posts_give_one_line_each(tmp_path: Path) -> None:
 
 def test_broken_yaml_message_is_a_single_line(tmp_path: Path) -> None:
     """PyYAML's own messages run over several lines; the report must still be one."""
-    posts = write_posts(tmp_path / "posts", {
-        "good.md": GOOD,
-        "bad.md": "---\ntitle: a: b: c\ndate: 2024-01-01\n---\nBody.\n",
-    })  # fmt: skip
+    posts = write_posts(
+        tmp_path / "posts",
+        {
+            "good.md": GOOD,
+            "bad.md": "---\ntitle: a: b: c\ndate: 2024-01-01\n---\nBody.\n",
+        },
+    )
     result = build(tmp_path, posts, tmp_path / "out")
     assert result.exit_code == 1, result.output
     lines = stderr_lines(result)
@@ -182,9 +216,13 @@ def test_broken_yaml_message_is_a_single_line(tmp_path: Path) -> None:
 def test_strict_writes_nothing_when_a_post_has_an_error(
     tmp_path: Path, extra: tuple[str, ...], env: dict[str, str]
 ) -> None:
-    posts = write_posts(tmp_path / "posts", {
-        "good.md": GOOD, "bad.md": "---\ntitle: x\ndate: nope\n---\nx\n",
-    })  # fmt: skip
+    posts = write_posts(
+        tmp_path / "posts",
+        {
+            "good.md": GOOD,
+            "bad.md": "---\ntitle: x\ndate: nope\n---\nx\n",
+        },
+    )
     out = tmp_path / "out"
     result = build(tmp_path, posts, out, *extra, env=env)
     assert result.exit_code == 1, result.output
@@ -200,11 +238,14 @@ def test_strict_leaves_an_earlier_build_untouched(tmp_path: Path) -> None:
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert out / "rss.xml" in before
 
-    write_posts(posts, {
-        "good.md": GOOD.replace("Good post", "Edited title"),
-        "new.md": "---\ntitle: New\ndate: 2024-02-01\n---\nNew.\n",
-        "bad.md": "---\ntitle: x\ndate: nope\n---\nx\n",
-    })  # fmt: skip
+    write_posts(
+        posts,
+        {
+            "good.md": GOOD.replace("Good post", "Edited title"),
+            "new.md": "---\ntitle: New\ndate: 2024-02-01\n---\nNew.\n",
+            "bad.md": "---\ntitle: x\ndate: nope\n---\nx\n",
+        },
+    )
     result = build(tmp_path, posts, out, "--strict")
     assert result.exit_code == 1, result.output
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}

@@ -82,9 +82,12 @@ def build_in_subprocess(
     env = {**os.environ, "SYNDICATE_CACHE_DIR": str(tmp_path / "cache")}
     wrapped = subprocess.Popen(
         [sys.executable, "-c", wrapper, "build", str(posts), "-o", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
         start_new_session=True,  # so that the build itself is ended with it, if need be
-    )  # fmt: skip
+    )
     try:
         stdout, stderr = wrapped.communicate(timeout=120)
     except subprocess.TimeoutExpired:
@@ -118,9 +121,14 @@ def test_front_matter_is_read_as_yaml_reads_it_but_for_aliases() -> None:
     path = Path("post.md")
     text = "title: Hi\nn: 3\nf: 1.5\nok: yes\nnothing: ~\ntags: [a, 'b']\nwhen: 2024-01-02\n"
     assert load_front_matter(path, text) == {
-        "title": "Hi", "n": 3, "f": 1.5, "ok": True, "nothing": None, "tags": ["a", "b"],
+        "title": "Hi",
+        "n": 3,
+        "f": 1.5,
+        "ok": True,
+        "nothing": None,
+        "tags": ["a", "b"],
         "when": "2024-01-02",  # dates stay text: parse_date reads them
-    }  # fmt: skip
+    }
     refused = {
         "a: &x 1\nb: *x\n": (3, "alias *x"),
         "<<: {a: 1}\n": (2, "merge keys"),

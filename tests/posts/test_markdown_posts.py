@@ -125,9 +125,13 @@ BLOG = {
 
 
 def run_build(
-    workdir: Path, posts: Path, out: Path, *, config: Path | None = None,
+    workdir: Path,
+    posts: Path,
+    out: Path,
+    *,
+    config: Path | None = None,
     env: dict[str, str] | None = None,
-) -> Result:  # fmt: skip
+) -> Result:
     """`syndicate build`, isolated from the caller's SYNDICATE_* variables and ./syndicate.toml."""
     clean_env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("SYNDICATE_")}
     clean_env.update(env or {})
@@ -291,9 +295,10 @@ def test_slug_from_front_matter_and_from_file_name(blog: Path) -> None:
     # "Custom Slug!" from front matter; the Jekyll date prefix is stripped from file names
     assert pages == ["custom-slug", "hello-world", "notes", "summer"]
     links = [entry.link for entry in feed(blog / "rss.xml").entries]
-    assert links == [f"{BASE_URL}posts/{slug}/index.html" for slug in (
-        "summer", "notes", "custom-slug", "hello-world"
-    )]  # fmt: skip
+    assert links == [
+        f"{BASE_URL}posts/{slug}/index.html"
+        for slug in ("summer", "notes", "custom-slug", "hello-world")
+    ]
     for link in links:
         assert local_file(blog, link).is_file()
 
@@ -400,8 +405,10 @@ def test_replies_point_at_their_parent_comment_and_top_level_at_the_post(blog: P
 
 def test_site_comments_feed_is_newest_first(blog: Path) -> None:
     parsed = feed(blog / "comments.xml")
-    assert [entry.author_detail.name if "author_detail" in entry else entry.author
-            for entry in parsed.entries] == ["Gus", "Dan", "Eve", "Fay", "Bob"]  # fmt: skip
+    assert [
+        entry.author_detail.name if "author_detail" in entry else entry.author
+        for entry in parsed.entries
+    ] == ["Gus", "Dan", "Eve", "Fay", "Bob"]
     guids = [entry.id for entry in parsed.entries]
     assert guids == [
         f"{CUSTOM_ID}#comment-g1",
@@ -507,10 +514,13 @@ def test_guid_is_stable_when_the_post_is_edited_or_another_is_added(tmp_path: Pa
 
     edited = HELLO.replace(HELLO_TITLE, "A brand new title").replace("Some **bold**", "Other")
     assert edited != HELLO
-    write_posts(posts, {
-        "2024-01-02-hello-world.md": edited,
-        "2024-06-01-newer.md": "---\ntitle: Newer\ndate: 2024-06-01T00:00:00Z\n---\nNew.\n",
-    })  # fmt: skip
+    write_posts(
+        posts,
+        {
+            "2024-01-02-hello-world.md": edited,
+            "2024-06-01-newer.md": "---\ntitle: Newer\ndate: 2024-06-01T00:00:00Z\n---\nNew.\n",
+        },
+    )
     result = run_build(tmp_path, posts, out)
     assert result.exit_code == 0, result.output
 

@@ -13,9 +13,15 @@ from lxml import etree, html
 from tests.conftest import BASE_URL, local_file, run_build
 
 HEADINGS = [
-    "Show Pony", "Shrewd Scheme", "Retracting the Reports", "Grave Issues",
-    "Fighting the Families", "Limiting Losses", "Twisting the Tale", "Moving Military Means",
-]  # fmt: skip
+    "Show Pony",
+    "Shrewd Scheme",
+    "Retracting the Reports",
+    "Grave Issues",
+    "Fighting the Families",
+    "Limiting Losses",
+    "Twisting the Tale",
+    "Moving Military Means",
+]
 LEAD = "With Ukrainian demolitions under way, the fall of Artemovsk (Bakhmut) is now imminent."
 NS = {
     "atom": "http://www.w3.org/2005/Atom",

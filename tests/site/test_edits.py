@@ -90,8 +90,10 @@ def test_body_edits_render_what_a_full_build_renders(site: Path) -> None:
         full_build, full = build(site, f"full-{number}", f"cache-{number}")
         assert not full_build
         assert files == full, edited
-        assert all(f"Edited in round {number}.".encode() in files[f"posts/p{n:03d}/index.html"]
-                   for n in edited)  # fmt: skip
+        assert all(
+            f"Edited in round {number}.".encode() in files[f"posts/p{n:03d}/index.html"]
+            for n in edited
+        )
 
 
 def test_an_edit_that_changes_a_list_is_a_full_build(site: Path) -> None:

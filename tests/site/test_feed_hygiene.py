@@ -134,9 +134,12 @@ def test_moving_the_base_url_leaves_no_phantom_copies(tmp_path: Path) -> None:
     (posts / "a.md").write_text("---\ntitle: Moving\ndate: 2024-05-01\n---\n" + "Words. " * 40)
     run_build(posts, output, env={"SYNDICATE_ARCHIVE": str(archive)})
     result = run_build(
-        posts, output, "--base-url", "https://new.example.net/",
+        posts,
+        output,
+        "--base-url",
+        "https://new.example.net/",
         env={"SYNDICATE_ARCHIVE": str(archive)},
-    )  # fmt: skip
+    )
     assert result.exit_code == 0, result.output
     (entry,) = feedparser.parse((output / "archive.atom").read_bytes()).entries
     assert entry.link == "https://new.example.net/posts/a/index.html"

@@ -31,9 +31,13 @@ def site_files(output: Path) -> dict[str, bytes]:
 
 def make_posts(folder: Path, count: int) -> None:
     for n in range(count):
-        write(folder, f"p{n:03d}.md", f"---\ntitle: Post {n}\ndate: 2024-02-{1 + n % 28:02d}\n"
-              f"tags: [t{n % 3}]\ncomments:\n  - author: Ann\n    body: hi {n}\n---\n"
-              f"Body {n} with [a link](../p{n + 1:03d}/).\n")  # fmt: skip
+        write(
+            folder,
+            f"p{n:03d}.md",
+            f"---\ntitle: Post {n}\ndate: 2024-02-{1 + n % 28:02d}\n"
+            f"tags: [t{n % 3}]\ncomments:\n  - author: Ann\n    body: hi {n}\n---\n"
+            f"Body {n} with [a link](../p{n + 1:03d}/).\n",
+        )
 
 
 def test_a_warm_cache_builds_the_same_bytes_as_a_cold_one(

@@ -17,8 +17,11 @@ reader_module = pytest.importorskip("reader")
 def publish(config: Path) -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "syndicate", "--config", str(config), "publish"],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stderr
 
 
