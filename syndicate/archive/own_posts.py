@@ -27,7 +27,9 @@ def sync_own_posts(
     if posts is None:
         if not settings.posts.is_dir():
             return
-        posts = load_posts(settings.posts, zone=settings.zone).posts
+        posts = load_posts(
+            settings.posts, zone=settings.zone, max_post_bytes=settings.max_post_bytes
+        ).posts
     layout = Layout.for_settings(settings)
     posts = list(posts)
     own = archive.feed(OWN_POSTS_FEED) or archive.ensure_feed(OWN_POSTS_FEED, kind="own")
