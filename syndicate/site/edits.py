@@ -239,20 +239,18 @@ class EditPlan(SitePlan):
     def tags(self) -> list[str]:
         return list(self.last.tags)  # spelled as the whole site spells them
 
-    def paging(self) -> Paging:
-        if self._paging is None:
-            # The feeds need the newest page's number; the open page's members are loaded
-            # only when an edited post is among them (and only then is the page rendered).
-            listing, pages = self.last, []
-            by_slug = {post.slug: post for post in self.posts}
-            if listing.open_page:
-                members = tuple(
-                    self.layout.post_id(by_slug[slug])
-                    for slug in listing.open_members
-                    if slug in by_slug
-                )
-                pages = [Page(listing.open_page, members, frozen=False, needs_render=True)]
-            elif listing.newest_page:
-                pages = [Page(listing.newest_page, (), frozen=True, needs_render=False)]
-            self._paging = Paging(pages)
-        return self._paging
+    def assign_paging(self) -> Paging:
+        """The feeds need the newest page's number; the open page's members are loaded only
+        when an edited post is among them (and only then is the page rendered)."""
+        listing, pages = self.last, []
+        by_slug = {post.slug: post for post in self.posts}
+        if listing.open_page:
+            members = tuple(
+                self.layout.post_id(by_slug[slug])
+                for slug in listing.open_members
+                if slug in by_slug
+            )
+            pages = [Page(listing.open_page, members, frozen=False, needs_render=True)]
+        elif listing.newest_page:
+            pages = [Page(listing.newest_page, (), frozen=True, needs_render=False)]
+        return Paging(pages)

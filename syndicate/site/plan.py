@@ -11,7 +11,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import UTC, datetime
 from importlib import resources
 from typing import TypeVar
@@ -29,7 +29,6 @@ from syndicate.render.archive import article_dates, render_archive_feed, render_
 from syndicate.render.feeds import (
     ATOM_TYPE,
     RSS_TYPE,
-    CommentItem,
     FeedMeta,
     FeedRelation,
     latest_comment_date,
@@ -40,6 +39,13 @@ from syndicate.render.html import FeedLink, render_index, render_post_page
 from syndicate.render.jsonfeed import render_json_feed
 from syndicate.site import websub
 from syndicate.site.backfeed import ArchiveView, read_archive, with_backfed_comments
+from syndicate.site.comments import (
+    comment_item,
+    comment_items,
+    comments_by_id,
+    newest_date,
+    page_threads,
+)
 from syndicate.site.freshness import settings_key, write_stamp
 from syndicate.site.history import STATE_FILE, Page, Paging, assign_pages, load_state, state_bytes
 from syndicate.site.listing import (
@@ -67,9 +73,6 @@ COMMENT_FEED_LIMIT = 50
 # A post's own comment feeds show its newest comments, up to this many (its page shows them
 # all): 100,000 of them through feedgen took 1 GB and 16 s, and no reader wants such a feed.
 POST_COMMENT_FEED_LIMIT = 1000
-# A reply nested deeper shows on the page at this depth: the page's template nests by
-# recursion, and a chain of 3,000 replies exceeded Python's recursion limit.
-PAGE_THREAD_DEPTH = 32
 
 
 def build(settings: Settings, *, lock_held: bool = False, stamp_inputs: str = "") -> BuildReport:
@@ -418,23 +421,28 @@ class SitePlan:
     # -- RFC 5005 archived feed (see history.py) ------------------------------------------------
 
     def paging(self) -> Paging:
+        """The archived pages, worked out once a build (`assign_paging`)."""
         if self._paging is None:
-            newest = self.posts[: self.settings.feed_limit]
-            oldest_first = [self.layout.post_id(post) for post in reversed(self.posts)]
-            existing = {
-                number
-                for number in range(1, len(oldest_first) // self.settings.feed_limit + 2)
-                if (self.output / paths.history_page(number, ".xml")).is_file()
-                and (self.output / paths.history_page(number, ".atom")).is_file()
-            }
-            self._paging = assign_pages(
-                load_state(self.output),
-                oldest_first,
-                {self.layout.post_id(post) for post in newest},
-                page_size=self.settings.feed_limit,
-                existing_files=existing,
-            )
+            self._paging = self.assign_paging()
         return self._paging
+
+    def assign_paging(self) -> Paging:
+        """Every post's archived page, from the pages the last builds froze (history.py)."""
+        newest = self.posts[: self.settings.feed_limit]
+        oldest_first = [self.layout.post_id(post) for post in reversed(self.posts)]
+        existing = {
+            number
+            for number in range(1, len(oldest_first) // self.settings.feed_limit + 2)
+            if (self.output / paths.history_page(number, ".xml")).is_file()
+            and (self.output / paths.history_page(number, ".atom")).is_file()
+        }
+        return assign_pages(
+            load_state(self.output),
+            oldest_first,
+            {self.layout.post_id(post) for post in newest},
+            page_size=self.settings.feed_limit,
+            existing_files=existing,
+        )
 
     def history_link(self, rel: str, number: int) -> FeedRelation:
         return FeedRelation(
@@ -642,81 +650,8 @@ def feed_identity(post: Post) -> tuple[object, ...]:
     return (post.digest, post.comment_count, max(times, default=None))
 
 
-def comment_time(post: Post, comment: Comment) -> float:
-    return (comment.published or post.last_modified).timestamp()
-
-
 def feed_stylesheet() -> bytes:
     return (resources.files("syndicate") / "templates" / paths.STYLESHEET).read_bytes()
-
-
-def comment_items(post: Post, *, limit: int | None = None) -> list[CommentItem]:
-    """The post's comments (the newest `limit`), newest first; undated ones count as of the
-    post's date."""
-    ordered = sorted(
-        enumerate(post.comments),
-        key=lambda pair: (comment_time(post, pair[1]), pair[0]),
-        reverse=True,
-    )
-    by_id = comments_by_id(post)
-    return [comment_item(post, comment, by_id) for _, comment in ordered[:limit]]
-
-
-def page_threads(post: Post) -> Post:
-    """The post as its page shows its threads: a reply nested deeper than PAGE_THREAD_DEPTH
-    shows as a reply to its ancestor at that depth (as WordPress shows replies beyond its
-    thread depth), and of a loop of replies (which no thread reaches) the first comment shows
-    at the top. The comment feeds keep every reply's own parent. One pass: each comment's
-    depth is worked out once, walking up only to a comment already placed."""
-    by_id = comments_by_id(post)
-    depth: dict[str, int] = {}  # 1 for a top-level comment
-    anchor: dict[str, str] = {}  # a comment at least PAGE_THREAD_DEPTH deep -> its ancestor there
-    shown: dict[str, str | None] = {}  # the parent the page shows, where it is not its own
-    for comment in post.comments:
-        chain: list[Comment] = []
-        on_chain: set[str] = set()
-        current: Comment | None = comment
-        while current is not None and current.id not in depth and current.id not in on_chain:
-            chain.append(current)
-            on_chain.add(current.id)
-            current = by_id.get(current.in_reply_to) if current.in_reply_to else None
-        above = current if current is not None and current.id in depth else None
-        in_loop = current is not None and above is None
-        for link in reversed(chain):
-            if above is None:
-                depth[link.id] = 1
-                if in_loop:
-                    shown[link.id], in_loop = None, False
-            else:
-                depth[link.id] = depth[above.id] + 1
-                if depth[link.id] > PAGE_THREAD_DEPTH:
-                    shown[link.id] = anchor[link.id] = anchor[above.id]
-            if depth[link.id] == PAGE_THREAD_DEPTH:
-                anchor[link.id] = link.id
-            above = link
-    if not shown:
-        return post
-    comments = tuple(
-        replace(c, in_reply_to=shown[c.id]) if c.id in shown else c for c in post.comments
-    )
-    return replace(post, comments=comments)
-
-
-def comments_by_id(post: Post) -> dict[str, Comment]:
-    """The post's comments by id (the first of any that share one), to find a reply's parent
-    without a pass over every comment for each reply."""
-    return {comment.id: comment for comment in reversed(post.comments)}
-
-
-def comment_item(post: Post, comment: Comment, by_id: dict[str, Comment]) -> CommentItem:
-    """A comment with its post and, for a reply, the comment it replies to."""
-    parent = by_id.get(comment.in_reply_to) if comment.in_reply_to else None
-    return CommentItem(post, comment, parent)
-
-
-def newest_date(items: Sequence[CommentItem]) -> datetime | None:
-    dates = [item.comment.published or item.post.last_modified for item in items]
-    return max(dates) if dates else None
 
 
 def shared_site_name(posts: Sequence[Post]) -> str | None:

@@ -29,6 +29,7 @@ from syndicate.posts.markdown import MAX_HTML_DEPTH, MAX_TAGS, read_post
 from syndicate.posts.text import read_post as read_text_post
 from syndicate.posts.yaml_front_matter import load_front_matter
 from syndicate.site import plan as site
+from syndicate.site.comments import PAGE_THREAD_DEPTH
 from tests.posts.test_bad_input import GOOD, build, published_titles, stderr_lines
 
 MEGABYTE = 1024 * 1024
@@ -229,7 +230,7 @@ def test_a_chain_of_3_000_replies_is_published_with_its_page_nested_at_most_so_d
     comments = page_comments(out / "posts" / "deep" / "index.html")
     assert len(comments) == 3000
     nesting = max(len(c.xpath("ancestor::div[@class='comment']")) for c in comments)
-    assert nesting == site.PAGE_THREAD_DEPTH  # comment 33 and those below it: under comment 32
+    assert nesting == PAGE_THREAD_DEPTH  # comment 33 and those below it: under comment 32
     newest = atom_entries(out / "posts" / "deep" / "comments.atom")[0]
     parent = newest.find("thr:in-reply-to", NS)  # the feed keeps its own parent, however deep
     assert parent is not None and parent.get("href", "").endswith("#comment-2999")
