@@ -164,6 +164,11 @@ pass_state = click.make_pass_decorator(State, ensure=True)
     "env SYNDICATE_BASE_URL].",
 )
 @click.option(
+    "--future/--no-future",
+    default=None,
+    help="Publish posts dated in the future now, for a preview [env SYNDICATE_FUTURE].",
+)
+@click.option(
     "--strict/--no-strict",
     default=None,
     help="Write nothing when any post has an error [env SYNDICATE_STRICT].",
@@ -175,11 +180,16 @@ def build(
     posts_dir: Path | None,
     output: Path | None,
     base_url: str | None,
+    future: bool | None,
     strict: bool | None,
 ) -> None:
-    """Read POSTS_DIR (default: seeds) and write the feeds and pages into the output folder."""
+    """Read POSTS_DIR (default: seeds) and write the feeds and pages into the output folder.
+
+    A post dated after now waits (reported as scheduled) until a build after its date."""
     with reported_errors():
-        settings = state.settings(posts=posts_dir, output=output, base_url=base_url, strict=strict)
+        settings = state.settings(
+            posts=posts_dir, output=output, base_url=base_url, strict=strict, future=future
+        )
         from syndicate.api import build as build_site
 
         report = build_site(settings)
@@ -203,10 +213,19 @@ def show_build_report(state: State, report: BuildReport, output: Path) -> None:
         for path in report.removed:
             click.echo(f"removed {output / path}")
     posts = f"{report.posts} post{'s' * (report.posts != 1)}"
+    if state.verbose:
+        for slug, when in report.scheduled:
+            click.echo(f"scheduled: {slug} at {when.isoformat()}")
+    waiting = ""
+    if report.scheduled:
+        waiting = (
+            f", {len(report.scheduled)} scheduled, next at {report.scheduled[0][1].isoformat()}"
+        )
     state.say(
         f"built {posts} into {output}/: {len(report.written)} written, "
         f"{report.unchanged} unchanged, {len(report.removed)} removed"
         + (f", {len(report.errors)} with errors" if report.errors else "")
+        + waiting
     )
 
 

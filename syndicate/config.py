@@ -54,6 +54,7 @@ class Settings:
     stylesheet: bool = True  # feeds carry an XSL that shows them in a browser as a page
     deadline: float = 60.0  # [fetch] deadline: seconds one HTTP exchange may take, in all
     max_post_bytes: int = DEFAULT_MAX_POST_BYTES  # a post file larger than this is refused
+    future: bool = False  # publish posts dated in the future now (previews); else they wait
 
     @property
     def zone(self) -> ZoneInfo:

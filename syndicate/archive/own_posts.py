@@ -9,9 +9,11 @@ from html import escape
 from syndicate.archive import Archive
 from syndicate.archive.feeds import OWN_POSTS_FEED
 from syndicate.config import Settings
+from syndicate.dates import build_now
 from syndicate.layout import Layout
 from syndicate.model import Comment, FeedComment, FeedEntry, Post
 from syndicate.posts import load_posts
+from syndicate.posts.schedule import scheduled
 
 
 def sync_own_posts(
@@ -27,9 +29,10 @@ def sync_own_posts(
     if posts is None:
         if not settings.posts.is_dir():
             return
-        posts = load_posts(
+        loaded = load_posts(
             settings.posts, zone=settings.zone, max_post_bytes=settings.max_post_bytes
-        ).posts
+        )
+        posts = scheduled(loaded.posts, now=build_now(), future=settings.future).due
     layout = Layout.for_settings(settings)
     posts = list(posts)
     own = archive.feed(OWN_POSTS_FEED) or archive.ensure_feed(OWN_POSTS_FEED, kind="own")

@@ -3,6 +3,8 @@ else hand the work to site.py, which is imported only then (it brings every rend
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from syndicate.config import Settings
 from syndicate.errors import PostError, PostWarning
 from syndicate.site.freshness import (
@@ -26,6 +28,7 @@ def build_site(settings: Settings, *, lock_held: bool = False) -> BuildReport:
             warnings=[PostWarning(*fields) for fields in stamp.warnings],
             unchanged=stamp.files,
             up_to_date=True,
+            scheduled=[(slug, datetime.fromisoformat(when)) for slug, when in stamp.scheduled],
         )
     from syndicate.site import edits, plan
 

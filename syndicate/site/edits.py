@@ -57,6 +57,9 @@ def build_after_edits(
     listing = load_listing(settings.output)
     if listing is None or not _same_site(settings, listing):
         return None
+    stamp = read_stamp(settings.output)
+    if stamp is not None and stamp.scheduled:
+        return None  # posts wait for their date: a full build decides what is due
     files = (
         post_files(settings.posts) if scanned is None else posts_in_scan(settings.posts, scanned)
     )

@@ -17,10 +17,12 @@ import hashlib
 import json
 import os
 from collections.abc import Collection, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from syndicate.config import Settings
+from syndicate.dates import build_now
 from syndicate.files import MANIFEST, cache_dir, folders_state, walk_folder, write_if_changed
 from syndicate.version import __version__
 
@@ -42,6 +44,7 @@ class Stamp:
     warnings: list[tuple[str, str, int | None]]
     files: int
     folders: str = ""  # folders_state of the output's subfolders after the build
+    scheduled: list[list[str]] = field(default_factory=list)  # [slug, ISO date] held back
 
 
 def inputs_digest(settings: Settings, files: Iterable[tuple[str, int, int]] | None = None) -> str:
@@ -89,6 +92,8 @@ def unchanged_since_last_build(settings: Settings, inputs: str) -> Stamp | None:
     stamp = read_stamp(settings.output)
     if stamp is None or stamp.archive != archive_state(settings) or stamp.inputs != inputs:
         return None
+    if stamp.scheduled and datetime.fromisoformat(stamp.scheduled[0][1]) <= build_now():
+        return None  # a scheduled post is due: it is published though no file changed
     paths = manifest_paths(settings.output)
     return stamp if paths is not None and outputs_as_left(settings.output, paths, stamp) else None
 

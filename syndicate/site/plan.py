@@ -19,12 +19,14 @@ from urllib.parse import urlsplit
 
 from syndicate import layout as paths
 from syndicate.config import Settings
+from syndicate.dates import build_now
 from syndicate.files import write_if_changed
 from syndicate.layout import Layout
 from syndicate.lock import output_lock
 from syndicate.model import Comment, Post
 from syndicate.posts import load_posts
 from syndicate.posts.cache import PostCache
+from syndicate.posts.schedule import scheduled
 from syndicate.render.archive import article_dates, render_archive_feed, render_archive_json
 from syndicate.render.feeds import (
     ATOM_TYPE,
@@ -93,7 +95,10 @@ def _build(
     loaded = load_posts(
         settings.posts, zone=settings.zone, cache=cache, max_post_bytes=settings.max_post_bytes
     )
+    schedule = scheduled(loaded.posts, now=build_now(), future=settings.future)
+    loaded.posts = schedule.due
     report = BuildReport(
+        scheduled=[(post.slug, post.published) for post in schedule.waiting],
         posts=len(loaded.posts),
         drafts=loaded.drafts,
         errors=list(loaded.errors),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from syndicate.config import Settings
@@ -24,6 +25,8 @@ class BuildReport:
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)
     skipped_writing: bool = False  # --strict with errors: nothing was written
+    # Posts dated after the build's now, held back: (slug, date), soonest first.
+    scheduled: list[tuple[str, datetime]] = field(default_factory=list)
     up_to_date: bool = False  # nothing changed since the last build: nothing was done
     edits_only: bool = False  # only edited posts' files and the feeds showing them were rendered
     folders: str = ""  # the output's subfolders once written (files.folders_state)
@@ -52,6 +55,7 @@ def stamp_of(report: BuildReport, inputs: str, settings: Settings) -> Stamp:
         errors=[problem_fields(error) for error in report.errors],
         warnings=[problem_fields(warning) for warning in report.warnings],
         files=len(report.written) + report.unchanged,
+        scheduled=[[slug, when.isoformat()] for slug, when in report.scheduled],
         folders=report.folders,
     )
 
