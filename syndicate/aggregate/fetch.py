@@ -25,6 +25,7 @@ from syndicate.aggregate.http import (
 )
 from syndicate.aggregate.parse import parse_comments
 from syndicate.archive import COMMIT_GROUP_SIZE, Archive, now_utc
+from syndicate.archive.feeds import FetchOutcome
 from syndicate.archive.own_posts import sync_own_posts
 from syndicate.config import Settings
 from syndicate.errors import FeedError
@@ -206,14 +207,7 @@ def store_download(
         _record_failure(archive, feed, message, result.status, result.retry_after, now, report)
     elif result.status == 304:
         archive.record_success(
-            feed,
-            url=result.url,
-            status=304,
-            etag=result.etag,
-            last_modified=result.last_modified,
-            title=None,
-            site_url=None,
-            fetched=now,
+            feed, FetchOutcome(result.url, now, 304, result.etag, result.last_modified)
         )
         report.not_modified += 1
     else:

@@ -4,6 +4,7 @@ failures and when to try again, a permanent move)."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from datetime import datetime
 
 from syndicate.archive.base import ArchiveBase, from_iso, iso, now_utc, wrap_exceptions
@@ -12,6 +13,20 @@ from syndicate.model import Feed
 from syndicate.urls import hide_password
 
 OWN_POSTS_FEED = "urn:syndicate:own-posts"  # the feed our own posts are copies of
+
+
+@dataclass(frozen=True)
+class FetchOutcome:
+    """What a fetch that worked says of its feed: where it lives from now on, its validators,
+    its title and site (None: keep what is stored), and when it was fetched."""
+
+    url: str
+    fetched: datetime
+    status: int = 200
+    etag: str | None = None
+    last_modified: str | None = None
+    title: str | None = None
+    site_url: str | None = None
 
 
 class Subscriptions(ArchiveBase):
@@ -63,31 +78,10 @@ class Subscriptions(ArchiveBase):
         return [feed for feed in self.feeds() if not feed.gone and is_due(feed, moment)]
 
     @wrap_exceptions
-    def record_success(
-        self,
-        feed: Feed,
-        *,
-        url: str,
-        status: int,
-        etag: str | None,
-        last_modified: str | None,
-        title: str | None,
-        site_url: str | None,
-        fetched: datetime,
-    ) -> None:
+    def record_success(self, feed: Feed, outcome: FetchOutcome) -> None:
         """Cache validators and clear failures; a permanent redirect moves the subscription."""
         with self.transaction() as db:
-            update_feed_fetch(
-                db,
-                feed,
-                url=url,
-                status=status,
-                etag=etag,
-                last_modified=last_modified,
-                title=title,
-                site_url=site_url,
-                fetched=fetched,
-            )
+            update_feed_fetch(db, feed, outcome)
 
     @wrap_exceptions
     def record_failure(
@@ -115,20 +109,10 @@ def is_due(feed: Feed, moment: datetime) -> bool:
     return due is None or due <= moment
 
 
-def update_feed_fetch(
-    db: sqlite3.Connection,
-    feed: Feed,
-    *,
-    url: str,
-    status: int,
-    etag: str | None,
-    last_modified: str | None,
-    title: str | None,
-    site_url: str | None,
-    fetched: datetime,
-) -> None:
+def update_feed_fetch(db: sqlite3.Connection, feed: Feed, outcome: FetchOutcome) -> None:
     """A fetch that worked, inside the caller's transaction: the validators and title it
     brought, failures cleared; a feed found at a new URL moves there with its copies."""
+    url = outcome.url
     if url != feed.url:
         if db.execute("SELECT 1 FROM feeds WHERE url = ?", (url,)).fetchone():
             db.execute("DELETE FROM feeds WHERE id = ?", (feed.id,))  # already subscribed there
@@ -140,7 +124,16 @@ def update_feed_fetch(
                site_url = COALESCE(?, site_url), last_fetched = ?, last_status = ?,
                failures = 0, next_due = NULL, last_error = NULL
            WHERE id = ?""",
-        (url, etag, last_modified, title, site_url, iso(fetched), status, feed.id),
+        (
+            url,
+            outcome.etag,
+            outcome.last_modified,
+            outcome.title,
+            outcome.site_url,
+            iso(outcome.fetched),
+            outcome.status,
+            feed.id,
+        ),
     )
 
 

@@ -17,7 +17,7 @@ from syndicate.archive.base import (
     now_utc,
     wrap_exceptions,
 )
-from syndicate.archive.feeds import update_feed_fetch
+from syndicate.archive.feeds import FetchOutcome, update_feed_fetch
 from syndicate.archive.rules import (
     DATE_WINDOW,
     CopyFacts,
@@ -147,21 +147,13 @@ class Storing(ArchiveBase):
         fetched: datetime | None = None,
     ) -> StoreResult:
         """Store one fetched feed in one transaction: its validators, its entries, the merges."""
-        fetched = fetched or now_utc()
-        target_url = url or feed.url
+        outcome = FetchOutcome(
+            url or feed.url, fetched or now_utc(), status, etag, last_modified, title, site_url
+        )
+        target_url = outcome.url
         merged = 0
         with self.transaction() as db:
-            update_feed_fetch(
-                db,
-                feed,
-                url=target_url,
-                status=status,
-                etag=etag,
-                last_modified=last_modified,
-                title=title,
-                site_url=site_url,
-                fetched=fetched,
-            )
+            update_feed_fetch(db, feed, outcome)
             unique = unique_by_guid(entries)
             stored = self._copy_ids(db, target_url, [entry.guid for entry in unique])
             copies = {entry.guid: NewCopy.of(entry) for entry in unique}
