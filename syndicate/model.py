@@ -3,7 +3,7 @@ dataclasses, no I/O."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 
@@ -125,22 +125,8 @@ class Feed:
     gone: str | None
 
     def to_json(self) -> dict[str, object]:
-        """As `subscriptions --json` prints it."""
-        return {
-            "id": self.id,
-            "url": self.url,
-            "name": self.name,
-            "title": self.title,
-            "kind": self.kind,
-            "etag": self.etag,
-            "last_modified": self.last_modified,
-            "last_fetched": self.last_fetched,
-            "last_status": self.last_status,
-            "failures": self.failures,
-            "next_due": self.next_due,
-            "last_error": self.last_error,
-            "gone": self.gone,
-        }
+        """As `subscriptions --json` prints it: every field, in order."""
+        return asdict(self)
 
 
 @dataclass(frozen=True, slots=True)

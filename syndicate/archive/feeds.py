@@ -4,7 +4,7 @@ failures and when to try again, a permanent move)."""
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from syndicate.archive.base import ArchiveBase, from_iso, iso, now_utc, wrap_exceptions
@@ -138,18 +138,7 @@ def update_feed_fetch(db: sqlite3.Connection, feed: Feed, outcome: FetchOutcome)
 
 
 def feed_record(row: sqlite3.Row) -> Feed:
-    return Feed(
-        id=row["id"],
-        url=row["url"],
-        name=row["name"],
-        title=row["title"],
-        kind=row["kind"],
-        etag=row["etag"],
-        last_modified=row["last_modified"],
-        last_fetched=row["last_fetched"],
-        last_status=row["last_status"],
-        failures=row["failures"],
-        next_due=row["next_due"],
-        last_error=row["last_error"],
-        gone=row["gone"],
-    )
+    return Feed(**{field.name: row[field.name] for field in FEED_FIELDS})
+
+
+FEED_FIELDS = fields(Feed)  # each is a column of the feeds table

@@ -1,1 +1,1 @@
-"""Renderers: data in, bytes out. No file I/O here; site.py decides what is written where."""
+"""Renderers: data in, bytes out. No file I/O here; site/plan.py decides what is written where."""

@@ -1,5 +1,6 @@
 """`syndicate build` as a library call: skip at once when nothing changed (freshness.py),
-else hand the work to site.py, which is imported only then (it brings every renderer)."""
+else take the edit path (edits.py) or a full build (plan.py), imported only then (they bring
+every renderer)."""
 
 from __future__ import annotations
 

@@ -87,7 +87,7 @@ def build_after_edits(
 def posts_in_scan(
     folder: Path, scanned: Sequence[tuple[str, int, int]]
 ) -> list[tuple[str, int, int]]:
-    """sources.post_files(folder) from freshness.scan_inputs(folder): the same files, named
+    """posts.post_files(folder) from freshness.scan_inputs(folder): the same files, named
     the same way, without a second walk of the folder (and, as it does, without the names
     that cannot be followed, which the scan lists with size -1)."""
     prefix = f"{folder}/"

@@ -12,10 +12,9 @@ import base64
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -26,6 +25,7 @@ from syndicate.aggregate.opml import export_opml
 from syndicate.archive import Feed
 from syndicate.cli import cli
 from syndicate.errors import FeedError
+from tests.conftest import http_server
 
 USER, SECRET, WRONG = "reader", "s3cr3t-pa55", "wr0ng-pa55"
 BASIC = base64.b64encode(f"{USER}:{SECRET}".encode()).decode()
@@ -123,16 +123,9 @@ def private_server() -> Iterator[PrivateServer]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.handle_error = lambda request, address: None  # type: ignore[method-assign]
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}/"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with http_server(Handler) as base_url:
+        state.base_url = base_url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def with_credentials(url: str, password: str = SECRET) -> str:

@@ -7,27 +7,13 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from syndicate.archive import Archive, CopyInput, Feed
-
-WHEN = datetime(2024, 3, 1, 8, tzinfo=UTC)
-
-
-def entry(guid: str, title: str | None = None) -> CopyInput:
-    return CopyInput(
-        guid=guid,
-        url=f"https://{guid}.example/post",
-        title=title or f"Post {guid}",
-        author=None,
-        published=WHEN,
-        updated=None,
-        summary_html="",
-        content_html=f"<p>{guid}</p>",
-    )
+from syndicate.archive import Archive, Feed
+from tests.archive.entries import WHEN, entry
 
 
 def committed_guids(path: Path) -> set[str]:

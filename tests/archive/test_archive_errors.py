@@ -8,14 +8,13 @@ import inspect
 import pickle
 import sqlite3
 from contextlib import closing
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 import syndicate.archive
-from syndicate.archive import Archive, CommentInput, CopyInput
+from syndicate.archive import Archive, CommentInput
 from syndicate.archive.base import storage_error
 from syndicate.cli import cli
 from syndicate.errors import (
@@ -27,24 +26,11 @@ from syndicate.errors import (
     NotFound,
     StorageError,
 )
+from tests.archive.entries import WHEN, entry
 
-WHEN = datetime(2024, 3, 1, 8, tzinfo=UTC)
 # The archive's own context managers translate inside them, and `translated_errors` is the
 # boundary itself.
 NOT_WRAPPED = {"transaction", "grouped_commits", "translated_errors"}
-
-
-def entry(guid: str, *, text: str = "") -> CopyInput:
-    return CopyInput(
-        guid=guid,
-        url=f"https://{guid}.example/post",
-        title=f"Post {guid}",
-        author=None,
-        published=WHEN,
-        updated=None,
-        summary_html="",
-        content_html=f"<p>{guid} {text}</p>",
-    )
 
 
 @pytest.fixture

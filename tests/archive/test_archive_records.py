@@ -15,6 +15,7 @@ from syndicate.archive import Archive, CommentInput, CopyInput
 from syndicate.model import ArchivedComment, ArchivedCopy, Article, FeedComment, FeedEntry
 from syndicate.site.backfeed import Redaction
 from syndicate.urls import hide_password, without_userinfo
+from tests.archive.entries import entry as shared_entry
 
 WHEN = datetime(2024, 3, 1, 8, 30, 15, 250000, tzinfo=UTC)
 USER, SECRET = "reader", "s3cret"
@@ -40,16 +41,7 @@ def test_the_records_are_frozen(tmp_path: Path) -> None:
 
 
 def entry(guid: str) -> FeedEntry:
-    return FeedEntry(
-        guid=guid,
-        url=f"https://{guid}.example/post",
-        title=f"Post {guid}",
-        author=None,
-        published=WHEN,
-        updated=None,
-        summary_html="",
-        content_html=f"<p>{guid}</p>",
-    )
+    return shared_entry(guid, published=WHEN)
 
 
 def test_records_print_as_the_archive_json_schema(tmp_path: Path) -> None:
