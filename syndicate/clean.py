@@ -89,6 +89,22 @@ def absolute_links(html: str, base_url: str) -> str:
     return escape(fragment.text, quote=False) + inner if fragment.text else inner
 
 
+def sanitize_author_html(
+    html: str, embed_hosts: tuple[str, ...] = (), base_url: str | None = None
+) -> str:
+    """The site author's own HTML, as their pages show it (with `base_url`: links absolute,
+    as feeds carry it). For now the article allow-list; issue 13 item 2 widens it (media,
+    figures, task lists, iframes from `embed_hosts`); until then pages keep the raw HTML."""
+    return sanitize_article_html(html, base_url) if base_url else html
+
+
+@lru_cache(maxsize=256)
+def author_feed_html(html: str, base_url: str, embed_hosts: tuple[str, ...] = ()) -> str:
+    """An author's own post as feeds carry it: their allow-list, links absolute. Cached: the
+    newest posts appear in several feeds (site, tags, archive)."""
+    return sanitize_author_html(html, embed_hosts, base_url)
+
+
 @lru_cache(maxsize=256)
 def feed_ready_html(html: str, base_url: str) -> str:
     """An author's HTML as feeds carry it: absolute links, and nothing a reader would strip or

@@ -25,6 +25,17 @@ ENV_PREFIX = "SYNDICATE_"
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 DEFAULT_MAX_POST_BYTES = 8 * 1024 * 1024
+DEFAULT_EMBED_HOSTS = (
+    "youtube.com",
+    "youtube-nocookie.com",
+    "player.vimeo.com",
+    "w.soundcloud.com",
+    "open.spotify.com",
+    "bandcamp.com",
+    "embed.podcasts.apple.com",
+    "codepen.io",
+    "www.openstreetmap.org",
+)
 # Characters that no feed (XML 1.0) can carry: C0 controls but tab/newline/CR, U+FFFE/U+FFFF.
 # A TOML string can have them (as "\u0000"), and so can the environment (all but NUL).
 _CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -55,10 +66,34 @@ class Settings:
     deadline: float = 60.0  # [fetch] deadline: seconds one HTTP exchange may take, in all
     max_post_bytes: int = DEFAULT_MAX_POST_BYTES  # a post file larger than this is refused
     future: bool = False  # publish posts dated in the future now (previews); else they wait
+    # Hosts whose <iframe> embeds an author's own posts may carry (a host and its subdomains).
+    embed_hosts: tuple[str, ...] = DEFAULT_EMBED_HOSTS
+    page_size: int = 20  # posts on each page of the paginated index
+    # [podcast]: set any of them and the site feeds carry Apple's and Podcasting 2.0's tags.
+    podcast_author: str | None = None
+    podcast_owner: str | None = None
+    podcast_email: str | None = None
+    podcast_image: str | None = None  # a URL, or a path under the output's base URL
+    podcast_categories: tuple[str, ...] = ()  # Apple's categories, "Technology" or "Arts > Books"
+    podcast_explicit: bool = False
+    podcast_type: str = "episodic"  # or "serial"
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def is_podcast(self) -> bool:
+        """A [podcast] table with anything in it makes the site feeds a podcast's."""
+        return any(
+            (
+                self.podcast_author,
+                self.podcast_owner,
+                self.podcast_email,
+                self.podcast_image,
+                self.podcast_categories,
+            )
+        )
 
     @property
     def tag_authority(self) -> str:
@@ -73,6 +108,13 @@ OUTSIDE_SITE_TABLE = {
     "jobs": ("fetch", "jobs"),
     "deadline": ("fetch", "deadline"),
     "interval": ("publish", "interval"),
+    "podcast_author": ("podcast", "author"),
+    "podcast_owner": ("podcast", "owner"),
+    "podcast_email": ("podcast", "email"),
+    "podcast_image": ("podcast", "image"),
+    "podcast_categories": ("podcast", "categories"),
+    "podcast_explicit": ("podcast", "explicit"),
+    "podcast_type": ("podcast", "type"),
 }
 TABLES: dict[str, dict[str, str]] = {
     "site": {name: name for name in SETTING_NAMES if name not in OUTSIDE_SITE_TABLE}
@@ -244,6 +286,8 @@ def _convert(name: str, value: Any) -> Any:
         return value + "/"  # every file URL is joined onto it as onto a folder
     if kind is bool:
         return _as_bool(name, value)
+    if kind is tuple:
+        return _as_words(name, value)
     if kind is float:
         try:
             return float(value)
@@ -257,6 +301,15 @@ def _convert(name: str, value: Any) -> Any:
     if not isinstance(value, str):
         raise _BadSetting(name, f"expected text, got {value!r}")
     return value
+
+
+def _as_words(name: str, value: Any) -> tuple[str, ...]:
+    """A list of text: a TOML array of strings, or (from the environment) comma-separated."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list | tuple) or not all(isinstance(word, str) for word in value):
+        raise _BadSetting(name, f"expected a list of text, got {value!r}")
+    return tuple(word.strip() for word in value if word.strip())
 
 
 def _as_bool(name: str, value: Any) -> bool:
@@ -288,6 +341,12 @@ def _check(settings: Settings) -> None:
         )
     if settings.max_post_bytes < 1:
         raise _BadSetting("max_post_bytes", f"must be at least 1, got {settings.max_post_bytes}")
+    if settings.page_size < 1:
+        raise _BadSetting("page_size", f"must be at least 1, got {settings.page_size}")
+    if settings.podcast_type not in ("episodic", "serial"):
+        raise _BadSetting(
+            "podcast_type", f"expected 'episodic' or 'serial', got {settings.podcast_type!r}"
+        )
     if settings.feed_limit < 1:
         raise _BadSetting("feed_limit", f"must be at least 1, got {settings.feed_limit}")
     try:

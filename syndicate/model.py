@@ -32,6 +32,45 @@ class CommentSource:
 
 
 @dataclass(frozen=True, slots=True)
+class Enclosure:
+    """A media file that a post carries (RSS <enclosure>, Atom rel="enclosure", JSON Feed
+    attachment). `url` is absolute, or relative to the post's page when `local_file` names
+    the file beside the post (relative to the post file's folder) that is copied next to it."""
+
+    url: str
+    length: int  # bytes; 0 when unknown (RSS requires the attribute)
+    media_type: str
+    local_file: str | None = None
+    duration: int | None = None  # seconds (itunes:duration)
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    """What a podcast episode says beyond its enclosure (Apple's and Podcasting 2.0's tags)."""
+
+    episode: int | None = None
+    season: int | None = None
+    episode_type: str | None = None  # full, trailer, bonus
+    explicit: bool | None = None  # None: the show's setting
+    image: str | None = None
+    duration: int | None = None  # seconds, when the enclosure does not say
+
+
+@dataclass(frozen=True, slots=True)
+class Show:
+    """A podcast's channel, from the [podcast] settings."""
+
+    author: str | None
+    owner: str | None
+    email: str | None
+    image: str | None  # absolute URL
+    categories: tuple[str, ...]
+    explicit: bool
+    show_type: str  # episodic or serial
+
+
+@dataclass(frozen=True, slots=True)
 class Post:
     """A stored post as an importer read it; what the renderers need and nothing else."""
 
@@ -41,6 +80,9 @@ class Post:
     published: datetime
     content_html: str
     summary: str = ""
+    # True when `summary` is the body's own lead (its first paragraph, or the text before a
+    # <!--more--> marker): a page shows the body alone, not the same words twice.
+    summary_is_lead: bool = False
     updated: datetime | None = None
     author: str | None = None
     tags: tuple[str, ...] = ()
@@ -55,6 +97,11 @@ class Post:
     # time; None when undated), which is all that lists of posts and comments need. `comments`
     # then holds only those added after loading (backfed from copies elsewhere).
     deferred_comment_times: tuple[float | None, ...] = ()
+    enclosures: tuple[Enclosure, ...] = ()
+    episode: Episode | None = None
+    # Files beside the post that it links to (relative links, a local enclosure): paths
+    # relative to the post file's folder, copied next to the post's page.
+    local_files: tuple[str, ...] = ()
 
     @property
     def last_modified(self) -> datetime:

@@ -14,10 +14,11 @@ from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from syndicate.clean import absolute_links, feed_ready_html, plain_text
+from syndicate.clean import absolute_links, author_feed_html, plain_text
 from syndicate.layout import Layout
-from syndicate.model import Comment, Post
+from syndicate.model import Comment, Post, Show
 from syndicate.render.ext import register_extensions
+from syndicate.render.stylesheet import processing_instructions
 
 GENERATOR = "syndicate"
 GENERATOR_URI = "https://pypi.org/project/syndicate/"
@@ -42,6 +43,8 @@ class FeedMeta:
     is_archive_page: bool = False  # RFC 5005 <fh:archive/>: this document will not change
     schedule_minutes: int | None = None  # how often it is rebuilt: RSS ttl and sy:update*
     stylesheet_url: str | None = None  # an XSL that shows the feed in a browser as a page
+    embed_hosts: tuple[str, ...] = ()  # iframes our own posts may embed ([site] embed_hosts)
+    show: Show | None = None  # a podcast's channel tags ([podcast]); feeds of posts carry them
 
 
 @dataclass(frozen=True)
@@ -130,10 +133,8 @@ def _document_bytes(document: etree._ElementTree, stylesheet_url: str | None) ->
     """Serialise feedgen's tree (its private `_create_*` gives the tree, so a stylesheet
     processing instruction is added as a node, not spliced into text)."""
     if stylesheet_url:
-        instruction = etree.ProcessingInstruction(
-            "xml-stylesheet", f'type="text/xsl" href="{stylesheet_url}"'
-        )
-        document.getroot().addprevious(instruction)
+        for instruction in processing_instructions(stylesheet_url):
+            document.getroot().addprevious(instruction)
     return etree.tostring(document, pretty_print=True, encoding="UTF-8", xml_declaration=True)
 
 
@@ -153,7 +154,7 @@ def _add_post_entry(
         # HTML-escaped text: RSS readers read <description> as HTML, so text must not become markup.
         entry.summary(escape(post.summary, quote=False), type="html")
     if full_content and post.content_html:
-        entry.content(feed_ready_html(post.content_html, page_url), type="html")
+        entry.content(author_feed_html(post.content_html, page_url, meta.embed_hosts), type="html")
     for tag in post.tags:
         entry.category(term=tag)
     entry.comments(page_url + "#comments")

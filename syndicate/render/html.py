@@ -9,6 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from syndicate.clean import sanitize_author_html
 from syndicate.layout import Layout, comment_anchor
 from syndicate.model import Comment, Post
 
@@ -66,14 +67,17 @@ def render_post_page(
     post: Post,
     layout: Layout,
     feeds: Sequence[FeedLink],
+    embed_hosts: tuple[str, ...] = (),
 ) -> bytes:
+    view = _post_view(post, layout)
+    view["content_html"] = sanitize_author_html(post.content_html, embed_hosts)
     return _render(
         "post.html",
         site_title=site_title,
         language=language,
         home_url=home_url,
         feeds=feeds,
-        post=_post_view(post, layout),
+        post=view,
         comments=[_comment_view(node) for node in comment_tree(post.comments)],
     )
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from syndicate.clean import feed_ready_html
+from syndicate.clean import author_feed_html
 from syndicate.layout import Layout
 from syndicate.model import Post
 from syndicate.render.feeds import FeedMeta
@@ -48,7 +48,7 @@ def _item(post: Post, layout: Layout, meta: FeedMeta, full_content: bool) -> dic
         "title": post.title,
     }
     if full_content and post.content_html:
-        item["content_html"] = feed_ready_html(post.content_html, page_url)
+        item["content_html"] = author_feed_html(post.content_html, page_url, meta.embed_hosts)
     else:
         item["content_text"] = post.summary or post.title
     if post.summary:

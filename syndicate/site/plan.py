@@ -13,9 +13,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict
 from datetime import UTC, datetime
-from importlib import resources
 from typing import TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from syndicate import layout as paths
 from syndicate.config import Settings
@@ -23,7 +22,7 @@ from syndicate.dates import build_now
 from syndicate.files import write_if_changed
 from syndicate.layout import Layout
 from syndicate.lock import output_lock
-from syndicate.model import Comment, Post
+from syndicate.model import Comment, Post, Show
 from syndicate.posts import load_posts
 from syndicate.posts.cache import PostCache
 from syndicate.posts.schedule import scheduled
@@ -39,6 +38,7 @@ from syndicate.render.feeds import (
 )
 from syndicate.render.html import FeedLink, render_index, render_post_page
 from syndicate.render.jsonfeed import render_json_feed
+from syndicate.render.stylesheet import stylesheet_files
 from syndicate.site import websub
 from syndicate.site.backfeed import ArchiveView, read_archive, with_backfed_comments
 from syndicate.site.comments import (
@@ -177,7 +177,7 @@ class SitePlan:
         yield STATE_FILE, state_bytes(self.paging().state)
         yield from self.tag_feeds().items()
         if self.settings.stylesheet:
-            yield paths.STYLESHEET, feed_stylesheet()
+            yield from stylesheet_files().items()
         yield from self.index_page()
         yield from self.rendered([*self.history_work(), *self.post_work()])
 
@@ -369,6 +369,7 @@ class SitePlan:
             post=page_threads(post),
             layout=layout,
             feeds=[*self.site_feed_links(), *post_feeds, *self.tag_feed_links(post.tags)],
+            embed_hosts=self.settings.embed_hosts,
         )
         return {rss_path: feed.rss, atom_path: feed.atom, layout.post_page(post): page}
 
@@ -591,6 +592,8 @@ class SitePlan:
             is_archive_page=is_archive_page,
             schedule_minutes=self.settings.interval,
             stylesheet_url=stylesheet,
+            embed_hosts=self.settings.embed_hosts,
+            show=podcast_show(self.settings, self.layout),
         )
 
 
@@ -655,8 +658,20 @@ def feed_identity(post: Post) -> tuple[object, ...]:
     return (post.digest, post.comment_count, max(times, default=None))
 
 
-def feed_stylesheet() -> bytes:
-    return (resources.files("syndicate") / "templates" / paths.STYLESHEET).read_bytes()
+def podcast_show(settings: Settings, layout: Layout) -> Show | None:
+    """The [podcast] settings as a feed carries them; None when the site is not a podcast."""
+    if not settings.is_podcast:
+        return None
+    image = settings.podcast_image
+    return Show(
+        author=settings.podcast_author,
+        owner=settings.podcast_owner,
+        email=settings.podcast_email,
+        image=urljoin(layout.base_url, image) if image else None,
+        categories=settings.podcast_categories,
+        explicit=settings.podcast_explicit,
+        show_type=settings.podcast_type,
+    )
 
 
 def shared_site_name(posts: Sequence[Post]) -> str | None:
