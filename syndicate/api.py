@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +30,9 @@ from syndicate.config import Settings
 
 if TYPE_CHECKING:
     from syndicate.aggregate import FetchReport
-    from syndicate.archive import Archive, Feed
+    from syndicate.archive import Archive, CommentFeed, Feed, FeedProfile
     from syndicate.publish import PublishReport
+    from syndicate.site.backfeed import Redaction
     from syndicate.site.report import BuildReport
 
 
@@ -55,6 +56,42 @@ class Subscribed:
 
     feed: Feed
     unchecked: str | None = None
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A subscription as `subscriptions` lists it: the feed, what it says of itself (plain
+    text, http(s) URLs) and the comment feeds of its copies."""
+
+    feed: Feed
+    profile: FeedProfile
+    comment_feeds: tuple[CommentFeed, ...] = ()
+
+    def failing_comment_feeds(self) -> list[CommentFeed]:
+        return [each for each in self.comment_feeds if each.failures or each.gone]
+
+    def redacted(self, shown: Redaction) -> Subscription:
+        """With every URL and error as `shown` shows them (no password on a screen)."""
+        return replace(
+            self,
+            feed=shown.feed(self.feed),
+            comment_feeds=tuple(
+                replace(each, url=shown.show(each.url), last_error=shown.some_text(each.last_error))
+                for each in self.comment_feeds
+            ),
+        )
+
+    def to_json(self) -> dict[str, object]:
+        """As `subscriptions --json` prints it: the feed's fields, its profile's, and its
+        comment feeds: how many are polled, and those failing or gone."""
+        return {
+            **self.feed.to_json(),
+            **asdict(self.profile),
+            "comment_feeds": {
+                "polled": len(self.comment_feeds),
+                "failing": [each.to_json() for each in self.failing_comment_feeds()],
+            },
+        }
 
 
 @dataclass
@@ -100,6 +137,22 @@ class OpenArchive:
 
     def subscriptions(self) -> list[Feed]:
         return self.store.feeds()
+
+    def subscription_details(self) -> list[Subscription]:
+        """Every subscription with what its feed says of itself and the comment feeds of
+        its copies (how polling each went)."""
+        from syndicate.archive import FeedProfile
+
+        profiles = self.store.feed_profiles()
+        comment_feeds = self.store.comment_feeds_by_subscription()
+        return [
+            Subscription(
+                feed,
+                profiles.get(feed.url, FeedProfile()),
+                tuple(comment_feeds.get(feed.url, ())),
+            )
+            for feed in self.store.feeds()
+        ]
 
     def fetch(
         self,

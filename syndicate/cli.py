@@ -2,6 +2,10 @@
 
 Exit statuses: 0 done; 1 done, but some posts or feeds failed (each reported on stderr);
 2 usage or configuration error; 75 another run holds the output folder's lock.
+
+Every command says what went wrong in one form, on stderr: `error: WHERE: message` (WHERE a
+URL, a file and line, a setting) and `warning: WHERE: message`; Click's own refusals (a
+missing argument, an unknown option) too, after the usage line.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -43,16 +47,75 @@ EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 75
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class UsageProblem(click.ClickException):
+class Refused(click.ClickException):
+    """What a command could not do, as one line on stderr: `error: message` (exit status 1
+    unless a subclass says otherwise)."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"error: {self.format_message()}", file=file, err=file is None)
+
+
+class UsageProblem(Refused):
     """A configuration or environment problem: reported in one line, exit status 2."""
 
     exit_code = EXIT_USAGE
 
 
-class Locked(click.ClickException):
+class Locked(Refused):
     """Another run holds the lock: one line, exit status 75 (EX_TEMPFAIL), so cron retries."""
 
     exit_code = EXIT_LOCKED
+
+
+class BadUsage(Refused):
+    """Click's refusal of the command line, shown as Click shows it (the usage line and where
+    help is) but for the error line, which is ours: `error: message`; exit status 2."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, refusal: click.UsageError) -> None:
+        super().__init__(refusal.format_message())
+        self.ctx = refusal.ctx
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        if self.ctx is not None:
+            click.echo(self.ctx.get_usage(), file=file, err=file is None, color=self.ctx.color)
+            help_option = self.ctx.help_option_names[0] if self.ctx.help_option_names else None
+            if help_option:
+                hint = f"Try '{self.ctx.command_path} {help_option}' for help."
+                click.echo(f"{hint}\n", file=file, err=file is None)
+        super().show(file)
+
+
+@contextmanager
+def refusals_in_our_format() -> Iterator[None]:
+    """Click's own exceptions (usage errors, bad parameters) as ours, which show our form."""
+    try:
+        yield
+    except Refused:
+        raise
+    except click.UsageError as refusal:
+        raise BadUsage(refusal) from None
+    except click.ClickException as refusal:  # exit status 1, as Click's own
+        raise Refused(refusal.format_message()) from None
+
+
+class Commands(click.Group):
+    """The group whose refusals, its own and its commands', all read `error: message`."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        with refusals_in_our_format():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with refusals_in_our_format():
+            return super().invoke(ctx)
 
 
 @dataclass
@@ -83,13 +146,15 @@ def reported_errors() -> Iterator[None]:
     except ArchiveBusy as error:
         raise Locked(str(error)) from None
     except ArchiveFull as error:  # what was stored before is intact: a partial failure
-        raise click.ClickException(str(error)) from None
+        raise Refused(str(error)) from None
     except (ConfigError, OutputError, UnsupportedURL, ArchiveError) as error:
         raise UsageProblem(str(error)) from None
     except LockedError as error:
-        raise Locked(f"another run is in progress: {error}") from None
+        raise Locked(
+            f"{error.lock_path}: another run is in progress (held by {error.holder})"
+        ) from None
     except SyndicateError as error:
-        raise click.ClickException(str(error)) from None
+        raise Refused(str(error)) from None
 
 
 def verbosity_options(function: F) -> F:
@@ -124,7 +189,7 @@ def verbosity_options(function: F) -> F:
     return click.version_option(__version__, prog_name="syndicate")(function)  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_path",
@@ -203,7 +268,10 @@ def show_build_report(state: State, report: BuildReport, output: Path) -> None:
     for error in report.errors:
         click.echo(f"error: {error}", err=True)
     if report.skipped_writing:
-        click.echo(f"--strict: nothing written, {len(report.errors)} post(s) have errors", err=True)
+        click.echo(
+            f"error: nothing written (--strict): {len(report.errors)} post(s) have errors",
+            err=True,
+        )
         return
     if state.verbose:
         if report.edits_only:
@@ -264,7 +332,8 @@ def subscribe(state: State, url: str | None, name: str | None, opml_file: Path |
 
     if subscribed.unchecked:
         click.echo(
-            f"warning: could not check it now ({subscribed.unchecked}); fetch will retry",
+            f"warning: {subscribed.unchecked} (could not check it now; subscribed, fetch "
+            "will retry)",
             err=True,
         )
     state.say(f"subscribed to {hide_password(subscribed.feed.url)}")
@@ -305,9 +374,13 @@ def unsubscribe(state: State, url: str) -> None:
 @verbosity_options
 @pass_state
 def subscriptions(state: State, as_json: bool, as_opml: bool) -> None:
-    """List the subscriptions: when each was fetched, how it went, when it is due again."""
+    """List the subscriptions: when each was fetched, how it went, when it is due again,
+    and which of its comment feeds fail."""
     with opened_archive(state) as (archive, settings):
-        feeds = archive.subscriptions()
+        if as_opml:
+            feeds = archive.subscriptions()
+        else:
+            listed = archive.subscription_details()
     if as_opml:
         title = f"{settings.title or 'syndicate'} subscriptions"
         from syndicate.aggregate.opml import export_opml
@@ -317,17 +390,22 @@ def subscriptions(state: State, as_json: bool, as_opml: bool) -> None:
     from syndicate.site.backfeed import Redaction
     from syndicate.urls import hide_password
 
-    shown = Redaction.of_urls([feed.url for feed in feeds], show=hide_password)
-    feeds = [shown.feed(feed) for feed in feeds]  # user:***@host: no password on a screen
+    shown = Redaction.of_urls([each.feed.url for each in listed], show=hide_password)
+    listed = [each.redacted(shown) for each in listed]  # user:***@host: no password on a screen
     if as_json:
-        click.echo(json.dumps([feed.to_json() for feed in feeds], indent=2, ensure_ascii=False))
+        printed = [each.to_json() for each in listed]
+        click.echo(json.dumps(printed, indent=2, ensure_ascii=False))
         return
-    for feed in feeds:
+    for each in listed:
+        feed = each.feed
         name = feed.name or feed.title or ""
         status = subscription_status(feed)
         line = f"{feed.url}  {name}  [{status}]"
         if feed.failures:
             line += f"  {feed.failures} failure(s), next try {feed.next_due}: {feed.last_error}"
+        failing = each.failing_comment_feeds()
+        if failing:
+            line += f"  {len(failing)} of {len(each.comment_feeds)} comment feed(s) failing"
         click.echo(line)
 
 
@@ -386,13 +464,15 @@ def progress(state: State, total: int) -> Iterator[Callable[[Any], None]]:
 def show_fetch_report(state: State, report: FetchReport) -> None:
     for error in report.errors:
         click.echo(f"error: {error}", err=True)
-    for note in report.notes:
-        click.echo(f"note: {note}", err=True)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     state.say(
         f"fetched {report.fetched} feed(s), {report.not_modified} not modified: "
-        f"{report.new_entries} new, {report.updated_entries} updated, {report.merged} merged, "
+        f"{report.new_entries} new, {report.updated_entries} updated, "
+        f"{report.unchanged_entries} unchanged, {report.merged} merged, "
         f"{report.comments} comment(s)"
         + (f", {len(report.errors)} error(s)" if report.errors else "")
+        + (f", {len(report.warnings)} warning(s)" if report.warnings else "")
     )
 
 
@@ -473,7 +553,7 @@ def show_publish_report(state: State, report: PublishReport, output: Path) -> No
         show_fetch_report(quiet_state, report.fetch)
     show_build_report(quiet_state, report.build, output)
     for error in report.hub_errors:
-        click.echo(f"error: WebSub {error}", err=True)
+        click.echo(f"error: {error}", err=True)
     if state.verbose and report.hub_notified:
         click.echo(f"notified the hub of {len(report.hub_notified)} changed feed(s)")
 

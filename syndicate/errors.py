@@ -155,7 +155,7 @@ class AlreadySubscribed(ArchiveError):
         from syndicate.urls import hide_password
 
         self.url = url
-        super().__init__(f"already subscribed to {hide_password(url)}")
+        super().__init__(f"{hide_password(url)}: already subscribed")
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (self.__class__, (self.url,))

@@ -99,14 +99,16 @@ def notify(folder: Path, hub: str, *, deadline: float = 60.0) -> Notification:
                 else (type(exc).__name__)
             )
             result.errors.append(
-                f"{hub}: cannot reach the hub ({why}); "
+                f"{hub}: cannot reach the WebSub hub ({why}); "
                 f"{len(waiting) - index} feed(s) will be retried"
             )
             result.still_pending = len(waiting) - index
             websub.save(folder, waiting[index:])
             return result
         if response.status_code >= 300:
-            result.errors.append(f"{hub}: HTTP {response.status_code} for {url}; will retry")
+            result.errors.append(
+                f"{hub}: the WebSub hub answered HTTP {response.status_code} for {url}; will retry"
+            )
         else:
             result.notified.append(url)
     remaining = [url for url in waiting if url not in set(result.notified)]

@@ -79,3 +79,26 @@ def test_every_public_name_is_documented() -> None:
     for name in syndicate.__all__:
         assert hasattr(syndicate, name), name
     assert (Path(syndicate.__file__).parent / "py.typed").exists()
+
+
+def test_a_fetch_reports_what_changed_and_subscriptions_say_what_feeds_say(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """The honest counts and the feed's own words (plain text) reach the API as data."""
+    feed = rss("Elsewhere", 3).replace(
+        b"<description>d</description>",
+        b"<description>&lt;b&gt;Bold&lt;/b&gt; words</description><generator>Gen 1</generator>",
+    )
+    url = feed_server.serve("feed.xml", feed, Content_Type="application/rss+xml")
+    settings = settings_for(tmp_path, tmp_path / "no-posts")
+    with syndicate.open_archive(settings) as archive:
+        archive.subscribe(url)
+        first = archive.fetch()
+        assert (first.new_entries, first.updated_entries, first.unchanged_entries) == (3, 0, 0)
+        again = archive.fetch()
+        assert (again.new_entries, again.updated_entries, again.unchanged_entries) == (0, 0, 3)
+        assert again.errors == again.warnings == []
+        (listed,) = archive.subscription_details()
+        assert listed.feed.url == url and listed.feed.title == "Elsewhere"
+        assert (listed.profile.subtitle, listed.profile.generator) == ("Bold words", "Gen 1")
+        assert listed.comment_feeds == ()

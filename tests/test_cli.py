@@ -13,7 +13,9 @@ from click.testing import CliRunner
 
 from syndicate import __version__
 from syndicate.cli import cli
-from tests.conftest import run_build
+from tests.aggregate.feedweb import closed_port_url
+from tests.conftest import FeedServer, run_build
+from tests.hostile import rss
 
 
 def all_commands() -> list[list[str]]:
@@ -119,3 +121,85 @@ def test_build_as_a_real_process(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr  # posts now from the cache, text deferred
     rebuilt = feedparser.parse((tmp_path / "feeds" / "rss.xml").read_bytes())
     assert rebuilt.entries[0].content[0].value.count("<h2>") == 8
+
+
+# -- one message format: `error: WHERE: message`, `warning: WHERE: message` -------------------
+
+
+@pytest.fixture
+def refusing_site(tmp_path: Path, feed_server: FeedServer) -> dict[str, str]:
+    """What the refusals below name: a site's folders, a page with no feed, a failing feed."""
+    (tmp_path / "posts").mkdir()
+    config = tmp_path / "syndicate.toml"
+    config.write_text(
+        f'[site]\nposts = "{tmp_path / "posts"}"\noutput = "{tmp_path / "out"}"\n'
+        f'[archive]\npath = "{tmp_path / "archive.sqlite3"}"\n'
+    )
+    page = feed_server.serve("page", "<html><body>no feed</body></html>", Content_Type="text/html")
+    failing = feed_server.serve("failing/rss", rss("Failing", 1))
+    CliRunner().invoke(cli, ["--config", str(config), "subscribe", failing])
+    feed_server.serve("failing/rss", "down", status=500)
+    return {
+        "config": str(config),
+        "page": page,
+        "failing": failing,
+        "missing": str(tmp_path / "missing"),
+        "unreachable": closed_port_url(),
+    }
+
+
+REFUSALS = {
+    # command line (with {placeholders}) -> exit status, the start of the first message line
+    "a non-feed": ("subscribe {page}", 1, "error: {page}: an HTML page that advertises no feed"),
+    "a URL that is not http": ("subscribe ftp://x.example/", 2, "error: ftp://x.example/: "),
+    "a URL not subscribed": ("unsubscribe http://x.example/", 2, "error: http://x.example/: "),
+    "an unreachable feed": (
+        "subscribe {unreachable}feed",
+        0,
+        "warning: {unreachable}feed: cannot connect",
+    ),
+    "a failing feed": ("fetch", 1, "error: {failing}: HTTP 500"),
+    "no such entry": ("merge 7 8", 2, "error: no archive entry 7"),
+    "a missing posts folder": ("build {missing}", 2, "error: {missing}"),
+    "a missing folder to serve": ("serve {missing}", 2, "error: {missing}: folder not found"),
+    "no URL": ("subscribe", 2, "error: give a URL or --opml FILE"),
+    "an unknown option": ("fetch --bogus", 2, "error: No such option '--bogus'"),
+    "a bad number": ("merge one 2", 2, "error: Invalid value for 'ENTRY'"),
+}
+
+
+@pytest.mark.parametrize(("line", "status", "first"), REFUSALS.values(), ids=REFUSALS.keys())
+def test_every_refusal_reads_error_where_message(
+    refusing_site: dict[str, str], line: str, status: int, first: str
+) -> None:
+    args = ["--config", refusing_site["config"], *line.format(**refusing_site).split()]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == status, result.output
+    messages = [
+        text
+        for text in result.stderr.splitlines()
+        if text.strip() and not text.startswith(("Usage:", "Try "))
+    ]
+    assert messages and messages[0].startswith(first.format(**refusing_site)), result.stderr
+    assert all(text.startswith(("error: ", "warning: ")) for text in messages), messages
+
+
+def test_a_refusal_as_a_real_process(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "syndicate",
+            "--archive",
+            str(tmp_path / "a.sqlite3"),
+            "subscribe",
+            "gopher://x.example/",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert completed.stderr.startswith("error: gopher://x.example/: not a usable URL")
+    assert completed.stdout == ""

@@ -66,7 +66,7 @@ def test_an_unusable_setting_names_the_file_and_line(
     result = build(tmp_path, posts, out, config=config)
     assert result.exit_code == 2, result.output
     (line,) = stderr_lines(result)
-    assert line.startswith(f"Error: {config}:{where}: "), line
+    assert line.startswith(f"error: {config}:{where}: "), line
     for fragment in fragments:
         assert fragment in line, line
     assert not out.exists()
@@ -77,7 +77,7 @@ def test_a_control_character_from_the_environment_is_refused_too(tmp_path: Path)
     result = build(tmp_path, posts, tmp_path / "out", env={"SYNDICATE_TITLE": "A\x01B"})
     assert result.exit_code == 2, result.output
     (line,) = stderr_lines(result)
-    assert line == "Error: title: contains the control character U+0001: no feed can carry it"
+    assert line == "error: title: contains the control character U+0001: no feed can carry it"
 
 
 def test_a_setting_the_environment_overrides_is_not_blamed_on_the_file(tmp_path: Path) -> None:

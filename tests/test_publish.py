@@ -56,8 +56,11 @@ def finished(process: subprocess.Popen[str]) -> tuple[int, str, str]:
 
 
 def feed_files(output: Path) -> list[Path]:
+    """The feeds a build wrote (what WebSub announces): not the sitemap, nor dotfiles."""
     return sorted(
-        p for p in output.rglob("*") if p.suffix in FEED_SUFFIXES and not p.name.startswith(".")
+        p
+        for p in output.rglob("*")
+        if p.suffix in FEED_SUFFIXES and not p.name.startswith(".") and p.name != "sitemap.xml"
     )
 
 

@@ -3,7 +3,9 @@
 Downloads run in a thread pool (fetcher.py); each feed is stored here, in this thread, in one
 transaction (a savepoint) as soon as it has been downloaded and parsed, in the order they
 finish; what is ready at once is committed together, and no transaction is open while the
-network is waited for."""
+network is waited for. Comment feeds are polled as feeds are (archive/comment_feeds.py):
+with the validators of their last poll, and after a failure only when their backoff ends;
+a comment feed that starts failing is a warning, said once."""
 
 from __future__ import annotations
 
@@ -19,18 +21,22 @@ from functools import partial
 from typing import TypeVar
 
 from syndicate.aggregate.fetcher import Download, Fetcher, parse_workers
-from syndicate.aggregate.http import (
-    RETRY_LATER,
-    next_retry_delay,
+from syndicate.aggregate.http import RETRY_LATER, FetchResult, next_retry_delay
+from syndicate.aggregate.parse import ParsedFeed, parse_comments
+from syndicate.archive import (
+    COMMIT_GROUP_SIZE,
+    Archive,
+    CommentFeed,
+    CommentFeedOutcome,
+    FeedProfile,
+    now_utc,
 )
-from syndicate.aggregate.parse import parse_comments
-from syndicate.archive import COMMIT_GROUP_SIZE, Archive, now_utc
 from syndicate.archive.feeds import FetchOutcome
 from syndicate.archive.own_posts import sync_own_posts
 from syndicate.config import Settings
 from syndicate.errors import FeedError
 from syndicate.model import Feed, FeedComment, FeedEntry
-from syndicate.urls import hide_password, without_userinfo
+from syndicate.urls import hide_password
 
 GONE = 410
 T = TypeVar("T")
@@ -44,15 +50,34 @@ CONVERSATION_WINDOW = timedelta(days=14)
 
 @dataclass
 class FetchReport:
+    """What a fetch did. Entries count as `updated` only when what the archive holds of them
+    changed, `unchanged` when seen again as they were; `comments` are those new or changed.
+    `errors` are feeds that failed (`URL: message`, exit status 1); `warnings` what a person
+    should know without anything having failed: a subscription moved or ended, a comment
+    feed that started failing (said once, when it starts; it is retried with backoff)."""
+
     fetched: int = 0
     not_modified: int = 0
     new_entries: int = 0
     updated_entries: int = 0
+    unchanged_entries: int = 0
     merged: int = 0
     comments: int = 0
     errors: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     stopped: bool = False  # a signal ended the fetch: what finished was committed
+
+
+@dataclass(frozen=True)
+class CommentDownload:
+    """What a download thread brings back for one comment feed: a response and its
+    comments, or an error."""
+
+    feed: CommentFeed
+    result: FetchResult | None = None
+    comments: tuple[FeedComment, ...] = ()
+    error: FeedError | None = None
+    stopped: bool = False  # cut off by a stop: nothing to record
 
 
 def fetch_all(
@@ -94,16 +119,10 @@ def fetch_all(
             _store_as_finished(archive, pool, fetcher.download, due, store_feed, stop)
             if not stop.is_set():
                 recent = archive.recent_comment_feeds(now - CONVERSATION_WINDOW)
-                comment_feeds += [pair for pair in recent if pair not in comment_feeds]
-
-                def get_comments(pair: tuple[int, str]) -> tuple[int, tuple[FeedComment, ...]]:
-                    return pair[0], _download_comments(fetcher, pair[1], report)
-
-                def store_thread(done: tuple[int, tuple[FeedComment, ...]]) -> None:
-                    copy_id, comments = done
-                    report.comments += archive.store_comments(copy_id, comments)
-
-                _store_as_finished(archive, pool, get_comments, comment_feeds, store_thread, stop)
+                due_comments = archive.due_comment_feeds([*comment_feeds, *recent], now)
+                download = partial(download_comments, fetcher)
+                store = partial(store_comment_download, archive, report=report, now=now)
+                _store_as_finished(archive, pool, download, due_comments, store, stop)
     report.stopped = stop.is_set()
     return report
 
@@ -201,7 +220,7 @@ def store_download(
             retry_at=None,
             gone=True,
         )
-        report.notes.append(f"{hide_password(feed.url)}: 410 Gone, the subscription has ended")
+        report.warnings.append(f"{hide_password(feed.url)}: 410 Gone, the subscription has ended")
     elif result.status in RETRY_LATER:
         message = f"HTTP {result.status}: the server asks to retry later"
         _record_failure(archive, feed, message, result.status, result.retry_after, now, report)
@@ -222,13 +241,15 @@ def store_download(
             title=download.parsed.title,
             site_url=download.parsed.site_url,
             fetched=now,
+            profile=profile_of(download.parsed),
         )
         report.fetched += 1
         report.new_entries += stored.new
         report.updated_entries += stored.updated
+        report.unchanged_entries += stored.unchanged
         report.merged += stored.merged
         if result.url != feed.url:
-            report.notes.append(
+            report.warnings.append(
                 f"{hide_password(feed.url)}: moved permanently to {hide_password(result.url)}"
             )
         return stored.comment_feeds
@@ -250,16 +271,68 @@ def _record_failure(
     report.errors.append(f"{hide_password(feed.url)}: {message}")
 
 
-def _download_comments(fetcher: Fetcher, url: str, report: FetchReport) -> tuple[FeedComment, ...]:
+def profile_of(parsed: ParsedFeed) -> FeedProfile:
+    return FeedProfile(parsed.subtitle, parsed.author, parsed.generator, parsed.image_url)
+
+
+def download_comments(fetcher: Fetcher, feed: CommentFeed) -> CommentDownload:
+    """One comment feed, with the validators of its last poll (in a download thread)."""
     try:
-        result = fetcher.get(url)
-        if result.content is None:
-            return ()
-        body_url = without_userinfo(result.final_url or result.url)
-        return fetcher.parse(parse_comments, result.content, body_url)
+        result = fetcher.get(feed.url, etag=feed.etag, last_modified=feed.last_modified)
+        comments: tuple[FeedComment, ...] = ()
+        if result.content is not None:
+            comments = fetcher.parse_response(parse_comments, result)
     except FeedError as error:
-        report.errors.append(f"comments {error}")
-        return ()
+        return CommentDownload(feed, error=error, stopped=fetcher.stopped.is_set())
+    return CommentDownload(feed, result, comments)
+
+
+def store_comment_download(
+    archive: Archive, download: CommentDownload, *, report: FetchReport, now: datetime
+) -> None:
+    """Store a comment feed's comments and how polling it went (in the storing thread)."""
+    feed, result = download.feed, download.result
+    if download.stopped:
+        return
+    if download.error is not None:
+        error = download.error
+        _comment_feed_failed(archive, feed, error.message, error.status, None, now, report)
+    elif result is None:
+        raise AssertionError("a comment download without a result or an error")
+    elif result.status == GONE:
+        gone = CommentFeedOutcome(now, GONE, error="410 Gone: no more comments", gone=True)
+        archive.record_comment_feed(feed, gone)
+    elif result.status in RETRY_LATER:
+        message = f"HTTP {result.status}: the server asks to retry later"
+        _comment_feed_failed(archive, feed, message, result.status, result.retry_after, now, report)
+    else:
+        if result.status != 304:
+            report.comments += archive.store_comments(feed.copy_id, download.comments)
+        outcome = CommentFeedOutcome(now, result.status, result.etag, result.last_modified)
+        archive.record_comment_feed(feed, outcome)
+
+
+def _comment_feed_failed(
+    archive: Archive,
+    feed: CommentFeed,
+    message: str,
+    status: int | None,
+    retry_after: float | None,
+    now: datetime,
+    report: FetchReport,
+) -> None:
+    """A comment feed that failed waits, as a feed does; a person hears of it once, when it
+    starts failing (it is another site's, and nothing of ours failed)."""
+    delay = max(next_retry_delay(feed.failures + 1), retry_after or 0.0)
+    outcome = CommentFeedOutcome(
+        now, status, error=message, retry_at=now + timedelta(seconds=delay)
+    )
+    archive.record_comment_feed(feed, outcome)
+    if feed.failures == 0:
+        report.warnings.append(
+            f"{hide_password(feed.url)}: {message} (a comment feed: retried with backoff, "
+            "reported again only after it has worked)"
+        )
 
 
 def copy_input(entry: FeedEntry) -> FeedEntry:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TypeVar
 
 import requests
@@ -102,15 +103,24 @@ class Fetcher:
         for clock in running:
             clock.expire()
 
+    def parse_response(self, parser: Callable[..., T], result: FetchResult) -> T:
+        """Parse a response's body with its Content-Type and Content-Location; links resolve
+        against its URL less any password, so that none is stored in them."""
+        assert result.content is not None
+        reader = partial(
+            parser,
+            content_type=result.content_type,
+            content_location=result.content_location,
+        )
+        return self.parse(reader, result.content, without_userinfo(result.body_url))
+
     def download(self, feed: Feed) -> Download:
         try:
             result = self.get(feed.url, etag=feed.etag, last_modified=feed.last_modified)
-            body_url = result.final_url or result.url  # where relative links resolve
             parsed = None
             if result.content is not None:
-                # Links resolve against the URL less any password, so none is stored in them.
-                parsed = self.parse(parse_feed, result.content, without_userinfo(body_url))
-                parsed = _comment_feeds_signed_in(parsed, body_url)
+                parsed = self.parse_response(parse_feed, result)
+                parsed = _comment_feeds_signed_in(parsed, result.body_url)
         except FeedError as error:
             return Download(feed, error=error, stopped=self.stopped.is_set())
         if result.status == 200 and parsed is None:

@@ -18,14 +18,15 @@ import requests
 import urllib3
 
 from syndicate.aggregate.deadline import Deadline, watch_sockets
+from syndicate.aggregate.limits import MAX_FEED_BYTES
 from syndicate.errors import FeedError, UnsupportedURL
 from syndicate.urls import hide_password
 from syndicate.version import __version__
 
 USER_AGENT = f"syndicate/{__version__} (+https://pypi.org/project/syndicate/)"
 ACCEPT = (
-    "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
-    "application/xml;q=0.8, text/xml;q=0.8, application/feed+json;q=0.7, "
+    "application/atom+xml, application/rss+xml, application/feed+json, "
+    "application/rdf+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.8, "
     "application/json;q=0.6, text/html;q=0.3, */*;q=0.1"
 )
 MAX_REDIRECTS = 10
@@ -53,6 +54,12 @@ class FetchResult:
     content_type: str | None
     retry_after: float | None
     final_url: str | None = None  # where the body came from, after temporary redirects too
+    content_location: str | None = None  # the Content-Location header, as sent
+
+    @property
+    def body_url(self) -> str:
+        """Where the body's relative links resolve, before any Content-Location."""
+        return self.final_url or self.url
 
 
 def new_session() -> requests.Session:
@@ -87,7 +94,7 @@ def fetch_url(
     last_modified: str | None = None,
     timeout: float | tuple[float, float] = (5.0, 30.0),
     deadline: float | Deadline = DEADLINE,
-    max_bytes: int = 10 * 1024 * 1024,
+    max_bytes: int = MAX_FEED_BYTES,
 ) -> FetchResult:
     """GET a feed, following redirects by hand so that only permanent ones move the subscription.
 
@@ -192,6 +199,7 @@ def _result(
         content_type=response.headers.get("Content-Type"),
         retry_after=retry_after,
         final_url=response.url,
+        content_location=response.headers.get("Content-Location"),
     )
 
 

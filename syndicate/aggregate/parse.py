@@ -1,70 +1,110 @@
 """Reading what a fetch brought back without trusting it: feeds, comment feeds, feed discovery.
 
-feedparser reads the bytes; documents that declare entities are refused before it sees them;
-HTML is sanitised; dates that cannot exist become None; links are made absolute."""
+RSS and Atom are read by feedparser, told the response's real Content-Type so that it decodes
+as RFC 7303 says; JSON Feed by jsonfeed.py. A DOCTYPE's entities are expanded or refused
+(entities.py) before feedparser sees them. Every field is a stranger's: titles, names and
+descriptions become plain text, HTML is sanitised, dates that cannot exist become None, and
+links are made absolute against xml:base, else the response's Content-Location, else its URL
+(fields.py)."""
 
 from __future__ import annotations
 
-import hashlib
+import codecs
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import feedparser
 import lxml.etree
 import lxml.html
 
-from syndicate.clean import plain_text, sanitize_article_html, sanitize_untrusted_html, xml_safe
+from syndicate.aggregate.entities import declares_entities, expand_internal_entities
+from syndicate.aggregate.fields import (
+    ParsedComment,
+    ParsedEntry,
+    ParsedFeed,
+    absolute_unique,
+    absolute_url,
+    content_guid,
+    origin_links_in_html,
+    untrusted_text,
+)
+from syndicate.aggregate.jsonfeed import looks_like_json, parse_json_comments, parse_json_feed
+from syndicate.aggregate.limits import MAX_FEED_BYTES
+from syndicate.clean import sanitize_article_html, sanitize_untrusted_html, xml_safe
 from syndicate.errors import FeedError
-from syndicate.model import FeedComment, FeedEntry
+
+__all__ = [
+    "COMMENT_FEED_TYPES",
+    "FEED_TYPES",
+    "ParsedComment",
+    "ParsedEntry",
+    "ParsedFeed",
+    "discover_feeds",
+    "feedparser_content_type",
+    "parse_comments",
+    "parse_feed",
+]
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
-COMMENT_FEED_TYPES = ("application/atom+xml", "application/rss+xml")
-# A DOCTYPE that opens an internal subset; with an ENTITY declaration it is how XML bombs and
-# external-entity reads start, and no real feed needs one.
-_INTERNAL_SUBSET = re.compile(rb"<!DOCTYPE[^>\[]*\[", re.IGNORECASE)
-_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
-_ORIGIN_PHRASE = re.compile(r"originally\s+published\s+(?:at|on|in)\b", re.IGNORECASE)
-_ORIGIN_PHRASE_REACH = 200  # characters of text allowed between the phrase and its link
+# JSON Feed's spec: discovery prefers application/feed+json, and falls back on
+# application/json (WordPress also advertises its REST API so: tried last, it is refused).
+FALLBACK_FEED_TYPES = ("application/json",)
+COMMENT_FEED_TYPES = ("application/atom+xml", "application/rss+xml", "application/feed+json")
 _ENTRY_SUBSTANCE = ("id", "link", "title", "summary", "content")
 _ISO_DATE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2}))?)?")
+_CHARSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,39}")
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_BE, codecs.BOM_UTF16_LE)  # UTF-32's start as UTF-16's
 
 
-# One entry, and one comment, as parsed: the records the archive stores (syndicate.model).
-ParsedEntry = FeedEntry
-ParsedComment = FeedComment
-
-
-@dataclass(frozen=True)
-class ParsedFeed:
-    title: str
-    site_url: str | None
-    entries: tuple[ParsedEntry, ...]
-
-
-def parse_feed(content: bytes, url: str) -> ParsedFeed:
-    """Read an RSS or Atom document fetched from `url`; hostile or broken input is a FeedError."""
-    document = _parse_document(content, url)
+def parse_feed(
+    content: bytes,
+    url: str,
+    *,
+    content_type: str | None = None,
+    content_location: str | None = None,
+) -> ParsedFeed:
+    """Read an RSS, Atom or JSON Feed document fetched from `url` (with the response's
+    Content-Type and Content-Location, when it had them); hostile or broken input is a
+    FeedError naming `url`."""
+    base_url = document_base(url, content_location)
+    if looks_like_json(content):
+        return parse_json_feed(content, base_url, url)
+    document = _parse_document(content, url, base_url, content_type)
     feed = document.get("feed", {})
+    feed_base = _base_of(feed, base_url)
     return ParsedFeed(
-        title=_text(feed, "title"),
-        site_url=_absolute(url, feed.get("link")),
-        entries=tuple(_entry(entry, url) for entry in _usable_entries(document)),
+        title=_feed_text(feed, "title"),
+        site_url=absolute_url(feed_base, feed.get("link")),
+        entries=tuple(_entry(entry, base_url) for entry in _usable_entries(document)),
+        subtitle=_feed_text(feed, "subtitle") or None,
+        author=_person(feed) or None,
+        generator=_feed_text(feed, "generator") or None,
+        image_url=_image_url(feed, feed_base),
     )
 
 
-def parse_comments(content: bytes, url: str) -> tuple[ParsedComment, ...]:
-    """Read a comment feed (WordPress comment RSS, Atom with thr:) into comments."""
-    document = _parse_document(content, url)
-    return tuple(_comment(entry, url) for entry in _usable_entries(document))
+def parse_comments(
+    content: bytes,
+    url: str,
+    *,
+    content_type: str | None = None,
+    content_location: str | None = None,
+) -> tuple[ParsedComment, ...]:
+    """Read a comment feed (WordPress comment RSS, Atom with thr:, JSON Feed) into comments."""
+    base_url = document_base(url, content_location)
+    if looks_like_json(content):
+        return parse_json_comments(content, base_url, url)
+    document = _parse_document(content, url, base_url, content_type)
+    return tuple(_comment(entry, base_url) for entry in _usable_entries(document))
 
 
 def discover_feeds(html: bytes, page_url: str) -> list[str]:
-    """The feeds an HTML page advertises with <link rel="alternate" type=...>, in document order."""
+    """The feeds an HTML page advertises with <link rel="alternate" type=...>, in document
+    order; those typed application/json after all the others (JSON Feed's fallback)."""
     if not html.strip():
         return []
     try:
@@ -76,30 +116,83 @@ def discover_feeds(html: bytes, page_url: str) -> list[str]:
         base_url = urljoin(page_url, (base.get("href") or "").strip())
         break
     found: list[str] = []
+    fallbacks: list[str] = []
     for link in document.iter("link"):
         rel = (link.get("rel") or "").lower().split()
         kind = (link.get("type") or "").split(";")[0].strip().lower()
-        if "alternate" in rel and kind in FEED_TYPES:
-            feed_url = _absolute(base_url, link.get("href"))
-            if feed_url and feed_url not in found:
-                found.append(feed_url)
-    return found
+        feed_url = absolute_url(base_url, link.get("href")) if "alternate" in rel else None
+        if feed_url and kind in FEED_TYPES and feed_url not in found:
+            found.append(feed_url)
+        elif feed_url and kind in FALLBACK_FEED_TYPES and feed_url not in fallbacks:
+            fallbacks.append(feed_url)
+    return found + [url for url in fallbacks if url not in found]
 
 
-def _parse_document(content: bytes, url: str) -> Any:
+def document_base(url: str, content_location: str | None) -> str:
+    """Where the document's relative links resolve before any xml:base: its Content-Location
+    (itself relative to `url`) when that is an http(s) URL, else `url`."""
+    return absolute_url(url, content_location) or url
+
+
+# -- the HTTP charset (RFC 7303) -----------------------------------------------------------------
+
+
+def feedparser_content_type(content_type: str | None, content: bytes) -> str:
+    """The Content-Type feedparser is told, so that it decodes as RFC 7303 says: a BOM wins,
+    else the HTTP charset, else the XML declaration, else UTF-8.
+
+    feedparser follows RFC 3023, which RFC 7303 replaced: for text/xml it ignores the XML
+    declaration and assumes US-ASCII without a charset, and it lets a charset override a
+    BOM. So text/xml is passed as its alias application/xml, and a charset beside a BOM is
+    left out. Other types (text/html, text/plain: misconfigured servers) are passed as they
+    are, with their charset."""
+    media_type, charset = split_content_type(content_type)
+    if (
+        not media_type
+        or media_type == "text/xml"
+        or (media_type.startswith("text/") and media_type.endswith("+xml"))
+    ):
+        media_type = "application/xml"
+    if charset and not content.startswith(_BOMS):
+        return f"{media_type}; charset={charset}"
+    return media_type
+
+
+def split_content_type(content_type: str | None) -> tuple[str, str | None]:
+    """(media type in lower case, charset or None) of a Content-Type header; a charset that
+    is not a plausible encoding name is left out."""
+    if not content_type:
+        return "", None
+    media_type, *parameters = content_type.split(";")
+    charset = None
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            value = value.strip().strip("\"'")
+            charset = value if _CHARSET_NAME.fullmatch(value) else None
+    return media_type.strip().lower(), charset
+
+
+# -- RSS and Atom -------------------------------------------------------------------------------
+
+
+def _parse_document(content: bytes, url: str, base_url: str, content_type: str | None) -> Any:
     if not content.strip():
         raise FeedError(url, "empty response, not a feed")
-    visible = content.replace(b"\x00", b"")  # so UTF-16/32 cannot hide the declaration
-    if _INTERNAL_SUBSET.search(visible) and _ENTITY_DECLARATION.search(visible):
-        raise FeedError(url, "refusing a document that declares XML entities (DOCTYPE subset)")
+    if len(content) > MAX_FEED_BYTES:
+        raise FeedError(url, f"larger than {MAX_FEED_BYTES} bytes, not read")
+    told = feedparser_content_type(content_type, content)
+    if declares_entities(content):
+        content = expand_internal_entities(content, url, charset=split_content_type(told)[1])
+        told = "application/xml; charset=utf-8"
     document = feedparser.parse(
         content,
-        response_headers={"content-location": url, "content-type": "application/xml"},
+        response_headers={"content-location": base_url, "content-type": told},
         resolve_relative_uris=True,
         sanitize_html=False,  # we sanitise ourselves, after looking for origin links
     )
     if not document.get("version") and not document.get("entries"):
-        raise FeedError(url, "not a feed (no RSS or Atom found)")
+        raise FeedError(url, "not a feed (no RSS, Atom or JSON Feed found)")
     problem = document.get("bozo_exception")
     if document.get("bozo") and not _harmless(problem) and not _usable_entries(document):
         raise FeedError(url, f"not well-formed XML: {problem}")
@@ -117,8 +210,21 @@ def _usable_entries(document: Any) -> list[Any]:
     return [entry for entry in entries if any(_field(entry, key) for key in _ENTRY_SUBSTANCE)]
 
 
-def _entry(entry: Any, feed_url: str) -> ParsedEntry:
-    url = _absolute(feed_url, entry.get("link"))
+def _base_of(record: Any, default: str) -> str:
+    """The xml:base in force in a feed or entry, as feedparser records it in each field's
+    detail (already resolved against the outer bases and the Content-Location)."""
+    details = [record.get(f"{key}_detail") for key in ("title", "summary", "subtitle")]
+    details.extend(record.get("content") or [])
+    for detail in details:
+        base = detail.get("base") if isinstance(detail, dict) else None
+        if isinstance(base, str) and absolute_url(default, base):
+            return base
+    return default
+
+
+def _entry(entry: Any, document_base_url: str) -> ParsedEntry:
+    base_url = _base_of(entry, document_base_url)
+    url = absolute_url(base_url, entry.get("link"))
     title = _title(entry)
     raw_summary = _summary_source(entry)
     raw_content = _content_source(entry)
@@ -126,23 +232,24 @@ def _entry(entry: Any, feed_url: str) -> ParsedEntry:
         guid=_guid(entry, url, title),
         url=url,
         title=title,
-        author=_text(entry, "author") or None,
+        author=_person(entry) or None,
         published=_date(entry, "published"),
         updated=_date(entry, "updated"),
         summary_html=sanitize_article_html(raw_summary) if raw_summary else "",
         content_html=sanitize_article_html(raw_content) if raw_content else "",
-        origin_urls=_origin_urls(entry, feed_url, url, (raw_content, raw_summary)),
-        source_urls=_source_urls(entry, feed_url, url),
-        comments_feed_url=_comments_feed_url(entry, feed_url),
+        origin_urls=_origin_urls(entry, base_url, url, (raw_content, raw_summary)),
+        source_urls=_source_urls(entry, base_url, url),
+        comments_feed_url=_comments_feed_url(entry, base_url),
         comment_count=_comment_count(entry),
     )
 
 
-def _comment(entry: Any, feed_url: str) -> ParsedComment:
-    url = _absolute(feed_url, entry.get("link"))
+def _comment(entry: Any, document_base_url: str) -> ParsedComment:
+    base_url = _base_of(entry, document_base_url)
+    url = absolute_url(base_url, entry.get("link"))
     title = _title(entry)
     html = _content_source(entry) or _summary_source(entry)
-    author = _text(entry, "author") or title.removeprefix("By: ").strip()
+    author = _person(entry) or title.removeprefix("By: ").strip()
     return ParsedComment(
         guid=_guid(entry, url, title),
         author=author,
@@ -163,12 +270,36 @@ def _text(record: Any, key: str) -> str:
     return xml_safe(value).strip() if isinstance(value, str) else ""
 
 
+def _is_html(record: Any, key: str) -> bool:
+    detail = record.get(f"{key}_detail") or {}
+    return detail.get("type", "text/plain") in ("text/html", "application/xhtml+xml")
+
+
+def _feed_text(record: Any, key: str) -> str:
+    """A title, subtitle or generator as plain text (whatever type it declares)."""
+    return untrusted_text(_field(record, key), html=_is_html(record, key))
+
+
 def _title(entry: Any) -> str:
-    title = _text(entry, "title")
-    kind = entry.get("title_detail", {}).get("type", "text/plain")
-    if kind in ("text/html", "application/xhtml+xml"):
-        return plain_text(sanitize_article_html(title))
-    return title
+    return _feed_text(entry, "title")
+
+
+def _person(record: Any) -> str:
+    """The author as the feed names them, as plain text (`author_detail` is not used: for
+    RSS's `email (Name)` feedparser 6.0 splits it wrongly, `ple (Name`)."""
+    return untrusted_text(_field(record, "author"))
+
+
+def _image_url(feed: Any, base_url: str) -> str | None:
+    """The feed's image (RSS <image>, itunes:image, Atom logo or icon): http(s) only."""
+    image = feed.get("image") or {}
+    candidates = [image.get("href") if isinstance(image, dict) else None]
+    candidates += [feed.get("logo"), feed.get("icon")]
+    for candidate in candidates:
+        found = absolute_url(base_url, candidate)
+        if found:
+            return found
+    return None
 
 
 def _guid(entry: Any, url: str | None, title: str) -> str:
@@ -179,8 +310,7 @@ def _guid(entry: Any, url: str | None, title: str) -> str:
         return url
     date = _text(entry, "published") or _text(entry, "updated")
     fallback = "" if (title or date) else _text(entry, "summary")
-    digest = hashlib.sha256("\x00".join((title, date, fallback)).encode("utf-8")).hexdigest()
-    return f"sha256:{digest}"
+    return content_guid(title, date, fallback)
 
 
 def _as_html(detail: Any) -> str:
@@ -230,16 +360,8 @@ def _possible_date_text(text: str) -> bool:
     return True
 
 
-def _absolute(base_url: str, href: object) -> str | None:
-    """An absolute http(s) URL, or None (javascript:, data: and the like are not links)."""
-    if not isinstance(href, str) or not href.strip():
-        return None
-    absolute = urljoin(base_url, href.strip())
-    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
-
-
 def _origin_urls(
-    entry: Any, feed_url: str, entry_url: str | None, raw_html: Iterable[str]
+    entry: Any, base_url: str, entry_url: str | None, raw_html: Iterable[str]
 ) -> tuple[str, ...]:
     candidates = [
         link.get("href")
@@ -247,11 +369,11 @@ def _origin_urls(
         if link.get("rel") in ("canonical", "via")
     ]
     for html in raw_html:
-        candidates.extend(_origin_links_in_html(html))
-    return _absolute_unique(candidates, feed_url, entry_url)
+        candidates.extend(origin_links_in_html(html))
+    return absolute_unique(candidates, base_url, entry_url)
 
 
-def _source_urls(entry: Any, feed_url: str, entry_url: str | None) -> tuple[str, ...]:
+def _source_urls(entry: Any, base_url: str, entry_url: str | None) -> tuple[str, ...]:
     """RSS <source url> and atom:source links: they name a feed or site, not an article."""
     source = entry.get("source") or {}
     candidates = [source.get("href")]
@@ -260,80 +382,18 @@ def _source_urls(entry: Any, feed_url: str, entry_url: str | None) -> tuple[str,
         for link in source.get("links", [])
         if link.get("rel") in ("alternate", "self")
     )
-    return _absolute_unique(candidates, feed_url, entry_url)
+    return absolute_unique(candidates, base_url, entry_url)
 
 
-def _absolute_unique(
-    candidates: Iterable[str | None], feed_url: str, entry_url: str | None
-) -> tuple[str, ...]:
-    found: list[str] = []
-    for candidate in candidates:
-        absolute = _absolute(feed_url, candidate)
-        if absolute and absolute != entry_url and absolute not in found:
-            found.append(absolute)
-    return tuple(found)
-
-
-def _origin_links_in_html(html: str) -> list[str]:
-    """<link rel="canonical"> and the link of an "Originally published at ..." line."""
-    if not html.strip():
-        return []
-    try:
-        root = lxml.html.fragment_fromstring(html, create_parent="div")
-    except (lxml.etree.ParserError, ValueError):
-        return []
-    found = [
-        link.get("href", "")
-        for link in root.iter("link")
-        if "canonical" in (link.get("rel") or "").lower().split()
-    ]
-    return found + _links_after_origin_phrase(root)
-
-
-def _links_after_origin_phrase(root: Any) -> list[str]:
-    """The href of an <a> that contains the phrase, or that follows it closely in the text."""
-    found: list[str] = []
-    taken = None  # the <a> just taken: its own text does not start a new search
-    reach: int | None = None  # characters left before a pending phrase goes stale
-    for event, element in lxml.etree.iterwalk(root, events=("start", "end")):
-        if event == "end":
-            if element is taken:
-                taken, reach = None, None
-            if taken is None:
-                reach = _advance(element.tail, reach)
-            continue
-        if taken is not None or not isinstance(element.tag, str):
-            continue
-        href = element.get("href") if element.tag == "a" else None
-        if href and (reach is not None or _ORIGIN_PHRASE.search(element.text_content())):
-            found.append(href)
-            taken, reach = element, None
-            continue
-        reach = _advance(element.text, reach)
-    return found
-
-
-def _advance(text: str | None, reach: int | None) -> int | None:
-    if not text:
-        return reach
-    matches = list(_ORIGIN_PHRASE.finditer(text))
-    if matches:
-        return _ORIGIN_PHRASE_REACH - len(text[matches[-1].end() :].strip())
-    if reach is None:
-        return None
-    reach -= len(text.strip())
-    return reach if reach >= 0 else None
-
-
-def _comments_feed_url(entry: Any, feed_url: str) -> str | None:
-    wfw = _absolute(feed_url, entry.get("wfw_commentrss"))
+def _comments_feed_url(entry: Any, base_url: str) -> str | None:
+    wfw = absolute_url(base_url, entry.get("wfw_commentrss"))
     if wfw:
         return wfw
     replies = [link for link in entry.get("links", []) if link.get("rel") == "replies"]
     typed = [link for link in replies if link.get("type") in COMMENT_FEED_TYPES]
     untyped = [link for link in replies if not link.get("type")]
     for link in typed + untyped:
-        absolute = _absolute(feed_url, link.get("href"))
+        absolute = absolute_url(base_url, link.get("href"))
         if absolute:
             return absolute
     return None

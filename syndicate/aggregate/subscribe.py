@@ -12,6 +12,7 @@ from syndicate.aggregate.parse import discover_feeds, parse_feed
 from syndicate.archive import Archive
 from syndicate.errors import FeedError
 from syndicate.model import Feed
+from syndicate.urls import without_userinfo
 
 
 def subscribe(
@@ -30,7 +31,7 @@ def subscribe(
         return archive.subscribe(url, name=name), str(error)
     if result.content is None:
         return archive.subscribe(result.url, name=name), None
-    problem = _feed_problem(result.content, result.url)
+    problem = _feed_problem(result)
     if problem is None:
         return archive.subscribe(result.url, name=name), None
     if not _is_html(result):
@@ -40,17 +41,21 @@ def subscribe(
             candidate = fetcher.get(advertised)
         except FeedError:
             continue
-        if (
-            candidate.content is not None
-            and _feed_problem(candidate.content, candidate.url) is None
-        ):
+        if candidate.content is not None and _feed_problem(candidate) is None:
             return archive.subscribe(candidate.url, name=name), None
     raise FeedError(url, "an HTML page that advertises no feed that can be read")
 
 
-def _feed_problem(content: bytes, url: str) -> FeedError | None:
+def _feed_problem(result: FetchResult) -> FeedError | None:
+    """Why the response is not a feed that can be read (RSS, Atom, JSON Feed), or None."""
+    assert result.content is not None
     try:
-        parse_feed(content, url)
+        parse_feed(
+            result.content,
+            without_userinfo(result.body_url),
+            content_type=result.content_type,
+            content_location=result.content_location,
+        )
     except FeedError as error:
         return error
     return None

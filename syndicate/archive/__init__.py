@@ -6,6 +6,7 @@ Split as reader's `_storage` is, each part a mixin over the one connection of `b
                 commits, the error boundary (SQLite's errors become errors.ArchiveError's)
     schema      the tables and their migrations
     feeds       subscriptions and what each fetch of them says
+    comment_feeds  the comment feeds of copies, polled as feeds are (validators, backoff)
     store       storing copies and comments, placing each new copy in its article
     rules       the merge rules: when two copies are one article (pure functions)
     overrides   manual merges and splits
@@ -19,7 +20,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from syndicate.archive.base import BUSY_SECONDS, COMMIT_GROUP_SIZE, now_utc
-from syndicate.archive.feeds import OWN_POSTS_FEED, Subscriptions
+from syndicate.archive.comment_feeds import CommentFeed, CommentFeedOutcome, CommentFeeds
+from syndicate.archive.feeds import OWN_POSTS_FEED, FeedProfile, Subscriptions
 from syndicate.archive.overrides import Overrides
 from syndicate.archive.queries import Queries
 from syndicate.archive.store import StoreResult, Storing
@@ -36,17 +38,20 @@ __all__ = [
     "ArchivedComment",
     "ArchivedCopy",
     "Article",
+    "CommentFeed",
+    "CommentFeedOutcome",
     "CommentInput",
     "CopyInput",
     "Feed",
     "FeedComment",
     "FeedEntry",
+    "FeedProfile",
     "StoreResult",
     "now_utc",
 ]
 
 
-class Archive(Subscriptions, Storing, Overrides, Queries):
+class Archive(Subscriptions, CommentFeeds, Storing, Overrides, Queries):
     """One open archive file. Not shared between threads: fetch in threads, store here."""
 
     def __init__(self, path: Path) -> None:

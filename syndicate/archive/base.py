@@ -8,7 +8,7 @@ import functools
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +31,13 @@ ROOM_FOR_A_WRITE = 64 * 1024  # bytes: less than this free beside the file is a 
 Base = TypeVar("Base", bound="ArchiveBase")
 Params = ParamSpec("Params")
 Result = TypeVar("Result")
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int = MAX_VARIABLES) -> Iterator[list[T]]:
+    """The items in lists of at most `size` (bound parameters of one statement)."""
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
 
 
 def now_utc() -> datetime:

@@ -16,9 +16,21 @@ OWN_POSTS_FEED = "urn:syndicate:own-posts"  # the feed our own posts are copies 
 
 
 @dataclass(frozen=True)
+class FeedProfile:
+    """What a feed says of itself besides its title and site, as the parser cleaned it
+    (plain text, http(s) URLs): its subtitle or description, author, generator and image."""
+
+    subtitle: str | None = None
+    author: str | None = None
+    generator: str | None = None
+    image_url: str | None = None
+
+
+@dataclass(frozen=True)
 class FetchOutcome:
     """What a fetch that worked says of its feed: where it lives from now on, its validators,
-    its title and site (None: keep what is stored), and when it was fetched."""
+    its title and site (None: keep what is stored), its profile (None: keep what is stored,
+    as after a 304), and when it was fetched."""
 
     url: str
     fetched: datetime
@@ -27,6 +39,7 @@ class FetchOutcome:
     last_modified: str | None = None
     title: str | None = None
     site_url: str | None = None
+    profile: FeedProfile | None = None
 
 
 class Subscriptions(ArchiveBase):
@@ -56,7 +69,7 @@ class Subscriptions(ArchiveBase):
         """End a subscription; what it brought into the archive stays there."""
         with self.transaction() as db:
             if not db.execute("DELETE FROM feeds WHERE url = ? AND kind = 'feed'", (url,)).rowcount:
-                raise NotFound("subscription", url, f"not subscribed to {hide_password(url)}")
+                raise NotFound("subscription", url, f"{hide_password(url)}: not subscribed")
 
     @wrap_exceptions
     def feed(self, url: str) -> Feed | None:
@@ -76,6 +89,14 @@ class Subscriptions(ArchiveBase):
     @wrap_exceptions
     def due_feeds(self, moment: datetime) -> list[Feed]:
         return [feed for feed in self.feeds() if not feed.gone and is_due(feed, moment)]
+
+    @wrap_exceptions
+    def feed_profiles(self) -> dict[str, FeedProfile]:
+        """Subscription URL -> what the feed last said of itself."""
+        rows = self.db.execute(
+            "SELECT url, subtitle, author, generator, image_url FROM feeds WHERE kind = 'feed'"
+        )
+        return {row["url"]: FeedProfile(*tuple(row)[1:]) for row in rows}
 
     @wrap_exceptions
     def record_success(self, feed: Feed, outcome: FetchOutcome) -> None:
@@ -118,6 +139,12 @@ def update_feed_fetch(db: sqlite3.Connection, feed: Feed, outcome: FetchOutcome)
             db.execute("DELETE FROM feeds WHERE id = ?", (feed.id,))  # already subscribed there
             return
         db.execute("UPDATE copies SET feed_url = ? WHERE feed_url = ?", (url, feed.url))
+    if outcome.profile is not None:
+        profile = outcome.profile
+        db.execute(
+            "UPDATE feeds SET subtitle = ?, author = ?, generator = ?, image_url = ? WHERE id = ?",
+            (profile.subtitle, profile.author, profile.generator, profile.image_url, feed.id),
+        )
     db.execute(
         """UPDATE feeds SET url = ?, etag = COALESCE(?, etag),
                last_modified = COALESCE(?, last_modified), title = COALESCE(?, title),

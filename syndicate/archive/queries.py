@@ -73,11 +73,14 @@ class Queries(ArchiveBase):
 
     @wrap_exceptions
     def recent_comment_feeds(self, since: datetime) -> list[tuple[int, str]]:
-        """(copy id, comment feed URL) of copies published since then: conversations that
-        may still be going on, whose comment feeds are polled even when their feed is not."""
+        """(copy id, comment feed URL) of copies published since then, of feeds still
+        subscribed: conversations that may still be going on, whose comment feeds are polled
+        even when their feed is not."""
         rows = self.db.execute(
-            "SELECT id, comments_feed_url FROM copies WHERE comments_feed_url IS NOT NULL"
-            " AND is_own = 0 AND published >= ? ORDER BY id",
+            "SELECT copies.id, copies.comments_feed_url FROM copies"
+            " JOIN feeds ON feeds.url = copies.feed_url AND feeds.gone IS NULL"
+            " WHERE copies.comments_feed_url IS NOT NULL AND copies.is_own = 0"
+            " AND copies.published >= ? ORDER BY copies.id",
             (iso(since),),
         )
         return [(row[0], row[1]) for row in rows]

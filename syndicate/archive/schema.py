@@ -99,6 +99,26 @@ MIGRATIONS: tuple[str, ...] = (
     DROP INDEX copies_by_title_key;
     DROP INDEX copies_by_feed;
     """,
+    # 6: what a feed says of itself besides its title (plain text, http(s) URLs), and the
+    # comment feeds of copies: validators, failures and when to try again, as for feeds.
+    """
+    ALTER TABLE feeds ADD COLUMN subtitle TEXT;
+    ALTER TABLE feeds ADD COLUMN author TEXT;
+    ALTER TABLE feeds ADD COLUMN generator TEXT;
+    ALTER TABLE feeds ADD COLUMN image_url TEXT;
+    CREATE TABLE comment_feeds (
+        copy_id INTEGER PRIMARY KEY REFERENCES copies(id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        last_fetched TEXT,
+        last_status INTEGER,
+        failures INTEGER NOT NULL DEFAULT 0,
+        next_due TEXT,
+        last_error TEXT,
+        gone TEXT
+    );
+    """,
 )
 
 

@@ -5,19 +5,20 @@ before it is written, in the article the merge rules (rules.py) say it is a copy
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from syndicate.archive.base import (
     MAX_VARIABLES,
     ArchiveBase,
+    chunks,
     from_iso,
     iso,
     now_utc,
     wrap_exceptions,
 )
-from syndicate.archive.feeds import FetchOutcome, update_feed_fetch
+from syndicate.archive.feeds import FeedProfile, FetchOutcome, update_feed_fetch
 from syndicate.archive.rules import (
     DATE_WINDOW,
     CopyFacts,
@@ -52,10 +53,24 @@ NEW_ARTICLE = "INSERT INTO articles DEFAULT VALUES"
 
 @dataclass(frozen=True)
 class StoreResult:
+    """What storing one feed did: copies new, changed (`updated`) and seen again as they were
+    (`unchanged`), how many new ones joined another copy's article, and the comment feeds of
+    the entries stored."""
+
     new: int
     updated: int
     merged: int
     comment_feeds: list[tuple[int, str]]  # (copy id, comment feed URL) of the entries stored
+    unchanged: int = 0
+
+
+@dataclass(frozen=True)
+class StoredCopy:
+    """A copy as the archive holds it: what `NewCopy` would write, to see if it changed."""
+
+    id: int
+    values: tuple[object, ...]
+    origins: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -93,6 +108,10 @@ class NewCopy:
             html=entry.content_html or entry.summary_html,
         )
         return cls(entry.guid, values, origins, facts)
+
+    def changes(self, stored: StoredCopy) -> bool:
+        """Whether writing this copy would change the stored one."""
+        return self.values != stored.values or self.origins != stored.origins
 
 
 @dataclass
@@ -145,20 +164,33 @@ class Storing(ArchiveBase):
         title: str | None = None,
         site_url: str | None = None,
         fetched: datetime | None = None,
+        profile: FeedProfile | None = None,
     ) -> StoreResult:
-        """Store one fetched feed in one transaction: its validators, its entries, the merges."""
+        """Store one fetched feed in one transaction: its validators, its entries, the merges.
+
+        A copy already stored is written again only when what it says changed."""
         outcome = FetchOutcome(
-            url or feed.url, fetched or now_utc(), status, etag, last_modified, title, site_url
+            url or feed.url,
+            fetched or now_utc(),
+            status,
+            etag,
+            last_modified,
+            title,
+            site_url,
+            profile,
         )
         target_url = outcome.url
-        merged = 0
+        merged = updated = 0
         with self.transaction() as db:
             update_feed_fetch(db, feed, outcome)
             unique = unique_by_guid(entries)
-            stored = self._copy_ids(db, target_url, [entry.guid for entry in unique])
+            known = self._stored_copies(db, target_url, [entry.guid for entry in unique])
             copies = {entry.guid: NewCopy.of(entry) for entry in unique}
-            for guid, copy_id in stored.items():  # first: the new copies' candidates see them
-                self._update_copy(db, copy_id, copies[guid])
+            for guid, old in known.items():  # first: the new copies' candidates see them
+                if copies[guid].changes(old):
+                    self._update_copy(db, old.id, copies[guid])
+                    updated += 1
+            stored = {guid: old.id for guid, old in known.items()}
             new_copies = [copy for guid, copy in copies.items() if guid not in stored]
             candidates = self._merge_candidates(db, new_copies, target_url)
             for copy in new_copies:
@@ -167,25 +199,34 @@ class Storing(ArchiveBase):
                 candidates.add(copy_id, copy.facts)  # a later entry may be a copy of this one
                 stored[copy.guid] = copy_id
                 merged += place is not None
-            new, updated = len(new_copies), len(unique) - len(new_copies)
             comment_feeds = [
                 (stored[entry.guid], entry.comments_feed_url)
                 for entry in unique
                 if entry.comments_feed_url
             ]
-        return StoreResult(new=new, updated=updated, merged=merged, comment_feeds=comment_feeds)
+        return StoreResult(
+            new=len(new_copies),
+            updated=updated,
+            merged=merged,
+            comment_feeds=comment_feeds,
+            unchanged=len(known) - updated,
+        )
 
     @wrap_exceptions
     def store_comments(self, copy_id: int, comments: Iterable[FeedComment]) -> int:
+        """Store a copy's comments; returns how many were new or changed."""
         with self.transaction() as db:
             count = 0
             for comment in comments:
-                db.execute(
+                count += db.execute(
                     """INSERT INTO comments (copy_id, guid, author, published, url, content_html)
                        VALUES (?, ?, ?, ?, ?, ?)
                        ON CONFLICT (copy_id, guid) DO UPDATE SET author = excluded.author,
                            published = excluded.published, url = excluded.url,
-                           content_html = excluded.content_html""",
+                           content_html = excluded.content_html
+                       WHERE author IS NOT excluded.author
+                           OR published IS NOT excluded.published OR url IS NOT excluded.url
+                           OR content_html IS NOT excluded.content_html""",
                     (
                         copy_id,
                         comment.guid,
@@ -194,8 +235,7 @@ class Storing(ArchiveBase):
                         comment.url,
                         comment.content_html,
                     ),
-                )
-                count += 1
+                ).rowcount
             return count
 
     @wrap_exceptions
@@ -213,16 +253,28 @@ class Storing(ArchiveBase):
         return len(gone)
 
     @staticmethod
-    def _copy_ids(db: sqlite3.Connection, feed_url: str, guids: list[str]) -> dict[str, int]:
-        """guid -> copy id of those of a feed's entries that the archive already has."""
-        found: dict[str, int] = {}
+    def _stored_copies(
+        db: sqlite3.Connection, feed_url: str, guids: list[str]
+    ) -> dict[str, StoredCopy]:
+        """guid -> the stored copy, of those of a feed's entries that the archive has."""
+        found: dict[str, StoredCopy] = {}
         for chunk in chunks(guids, MAX_VARIABLES - 1):
             rows = db.execute(
-                f"SELECT guid, id FROM copies WHERE feed_url = ? AND guid IN"
-                f" ({', '.join('?' * len(chunk))})",
+                f"SELECT guid, id, {', '.join(COPY_VALUES)} FROM copies WHERE feed_url = ?"
+                f" AND guid IN ({', '.join('?' * len(chunk))})",
                 (feed_url, *chunk),
             )
-            found.update((guid, copy_id) for guid, copy_id in rows)
+            for row in rows:
+                found[row["guid"]] = StoredCopy(row["id"], tuple(row)[2:], {})
+        by_id = {copy.id: copy for copy in found.values()}
+        for ids in chunks(sorted(by_id)):
+            rows = db.execute(
+                "SELECT copy_id, norm_url, kind FROM origins"
+                f" WHERE copy_id IN ({', '.join('?' * len(ids))})",
+                ids,
+            )
+            for copy_id, url, kind in rows:
+                by_id[copy_id].origins[url] = kind
         return found
 
     def _update_copy(self, db: sqlite3.Connection, copy_id: int, copy: NewCopy) -> None:
@@ -343,8 +395,3 @@ def unique_by_guid(entries: Sequence[FeedEntry]) -> list[FeedEntry]:
     for entry in entries:
         seen.setdefault(entry.guid, entry)
     return list(seen.values())
-
-
-def chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

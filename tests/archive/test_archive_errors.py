@@ -110,7 +110,7 @@ def test_already_subscribed_is_its_own_error(archive: Archive) -> None:
         archive.subscribe("https://user:secret@x.example/feed")
     assert not isinstance(raised.value, StorageError)
     assert raised.value.url == "https://user:secret@x.example/feed"
-    assert str(raised.value) == "already subscribed to https://user:***@x.example/feed"
+    assert str(raised.value) == "https://user:***@x.example/feed: already subscribed"
 
 
 def test_what_is_not_there_is_not_found(archive: Archive) -> None:
@@ -204,10 +204,10 @@ def test_the_cli_keeps_its_exit_statuses(tmp_path: Path) -> None:
         archive.subscribe("http://127.0.0.1:9/feed")
     assert run("subscribe", "http://127.0.0.1:9/feed") == (
         2,
-        "Error: already subscribed to http://127.0.0.1:9/feed\n",
+        "error: http://127.0.0.1:9/feed: already subscribed\n",
     )
-    assert run("merge", "1", "2") == (2, "Error: no archive entry 1\n")
+    assert run("merge", "1", "2") == (2, "error: no archive entry 1\n")
     assert run("unsubscribe", "http://127.0.0.1:9/other") == (
         2,
-        "Error: not subscribed to http://127.0.0.1:9/other\n",
+        "error: http://127.0.0.1:9/other: not subscribed\n",
     )

@@ -174,7 +174,7 @@ def test_fetch_on_a_full_disk_says_so_in_one_line_and_exits_1(
     assert result.exit_code == 1, result.output
     assert len(stored) >= 10, "the disk filled in the first round: the test is not measuring"
     (line,) = result.stderr.splitlines()
-    assert line.startswith(f"Error: {path}: the disk is full"), line
+    assert line.startswith(f"error: {path}: the disk is full"), line
     assert "Traceback" not in result.output and "cannot rollback" not in result.output
     assert integrity(path) == "ok"
     for url in stored:
@@ -191,7 +191,7 @@ def test_fetch_on_a_full_disk_says_so_in_one_line_and_exits_1(
     )
     assert done.returncode == 1, done.stderr
     (line,) = done.stderr.splitlines()
-    assert line.startswith(f"Error: {path}: the disk is full"), line
+    assert line.startswith(f"error: {path}: the disk is full"), line
     assert integrity(path) == "ok"
 
 
@@ -223,7 +223,7 @@ def test_opening_an_archive_on_a_disk_that_something_else_filled(tiny_disk: Path
     )
     assert result.exit_code == 1
     (line,) = result.stderr.splitlines()
-    assert line.startswith(f"Error: {path}: the disk is full"), line
+    assert line.startswith(f"error: {path}: the disk is full"), line
     filler.unlink()
     with Archive(path) as archive:
         assert [feed.url for feed in archive.feeds()] == ["https://x.example/feed"]

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import feeds, hugo, merge_cost, report, runner
+from . import feeds, hugo, merge_cost, report, runner, versus_reader
 from .commands import syndicate_version
 from .folders import empty_trash
 from .procs import BenchError
@@ -54,6 +54,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--skip-hugo", action="store_true", help="do not run Hugo")
     add("--skip-fetch", action="store_true", help="do not fetch the loopback feeds")
     add("--skip-merge", action="store_true", help="do not measure the merge cost per entry")
+    add(
+        "--versus-reader",
+        type=sizes,
+        default=[],
+        metavar="FEEDS",
+        help="also fetch this many varied loopback feeds (RSS, Atom, JSON Feed, charsets, "
+        "entities) with syndicate and with the reader library, taking turns [none]",
+    )
     add(
         "--fetch-hosts",
         type=int,
@@ -148,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results["builds"] = run_builds(options, workdir, hugo_line, rows, errors)
     results["fetch"] = [] if options.skip_fetch else run_fetches(options, workdir, rows, errors)
     results["merge"] = [] if options.skip_merge else run_merges(options, workdir, rows, errors)
+    results["versus_reader"] = run_versus_reader(options, workdir, rows, errors)
     results["errors"] = errors
     empty_trash(workdir, settle=False, log=log)
     remarks = remarks_for(options, hugo_line, errors)
@@ -221,6 +230,29 @@ def run_fetches(
         measured = attempt(f"fetch k={count}", measure, errors)
         each = measured or feeds.FetchFigures(count, 0, 0, options.fetch_hosts, error=errors[-1])
         rows += report.fetch_rows(each)
+        figures.append(each.as_json())
+    return figures
+
+
+def run_versus_reader(
+    options: argparse.Namespace, workdir: Path, rows: list[report.Row], errors: list[str]
+) -> list[dict[str, Any]]:
+    figures = []
+    for count in options.versus_reader:
+        measure = functools.partial(
+            versus_reader.measure_versus_reader,
+            workdir,
+            feeds=count,
+            seed=options.seed,
+            repeat=options.repeat,
+            hosts=options.fetch_hosts,
+            log=log,
+        )
+        measured = attempt(f"versus reader k={count}", measure, errors)
+        each = measured or versus_reader.VersusReader(
+            count, 0, options.fetch_hosts, error=errors[-1] if errors else "failed"
+        )
+        rows.append(report.versus_reader_row(each))
         figures.append(each.as_json())
     return figures
 

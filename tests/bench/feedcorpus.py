@@ -3,13 +3,16 @@ them copies of an entry of another feed — full copies that say "Originally pub
 summary-only copies with the same title, and copies with rel=canonical.
 
 Entry (feed, slot) comes from its own seeded Random, so any feed can be generated on its own,
-for the HTTP server (as RSS 2.0 or Atom 1.0 documents) or for the archive's Python API.
+for the HTTP server (as RSS 2.0 or Atom 1.0 documents) or for the archive's Python API. The
+varied corpus (`varied_document`) serves the same entries as RSS, Atom, JSON Feed 1.1 and 1.0,
+RSS in windows-1251 known only from the HTTP charset, and RSS with a DOCTYPE entity.
 """
 
 from __future__ import annotations
 
+import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from html import escape
@@ -180,3 +183,87 @@ def _atom_entry(entry: Entry) -> str:
         f"<author><name>{escape(entry.author)}</name></author>"
         f'<summary type="html">{escape(entry.summary_html)}</summary>{content}</entry>'
     )
+
+
+# -- the varied corpus: the same entries in the formats and encodings the feed web uses -------
+
+# (path suffix, Content-Type) of each style, by feed index modulo their number; the server
+# serves a path by its suffix (feeds.CONTENT_TYPES).
+VARIED_STYLES = (
+    (".rss", "application/rss+xml"),
+    (".atom", "application/atom+xml"),
+    (".json", "application/feed+json"),  # JSON Feed 1.1
+    (".json10", "application/json"),  # JSON Feed 1.0, as many servers label it
+    (".cp1251", "application/rss+xml; charset=windows-1251"),  # no XML declaration
+    (".entities", "application/rss+xml"),  # RSS whose DOCTYPE declares an entity
+)
+CYRILLIC_PREFIX = "Цитата: "
+
+
+def varied_style(feed: SourceFeed) -> tuple[str, str]:
+    return VARIED_STYLES[feed.index % len(VARIED_STYLES)]
+
+
+def varied_document(feed: SourceFeed, self_url: str) -> bytes:
+    """The feed in its varied style (see VARIED_STYLES): what a real subscription list holds."""
+    suffix, _content_type = varied_style(feed)
+    if suffix == ".rss":
+        return rss_document(feed, self_url).encode("utf-8")
+    if suffix == ".atom":
+        return atom_document(feed, self_url).encode("utf-8")
+    if suffix in (".json", ".json10"):
+        return json_document(feed, self_url, version="1.1" if suffix == ".json" else "1")
+    if suffix == ".cp1251":
+        return windows_1251_document(feed, self_url)
+    return entity_document(feed, self_url)
+
+
+def json_document(feed: SourceFeed, self_url: str, *, version: str) -> bytes:
+    author_key = "authors" if version == "1.1" else "author"
+
+    def author(name: str) -> object:
+        return [{"name": name}] if version == "1.1" else {"name": name}
+
+    items = []
+    for entry in feed.entries:
+        item: dict[str, object] = {
+            "id": entry.guid,
+            "url": entry.url,
+            "title": entry.title,
+            "summary": entry.summary_html,  # plain words: the corpus's summaries are text
+            "date_published": entry.published.isoformat(),
+            author_key: author(entry.author),
+        }
+        if entry.content_html:
+            item["content_html"] = (
+                f'<link rel="canonical" href="{entry.origin_url}">{entry.content_html}'
+                if entry.kind == "canonical-copy"
+                else entry.content_html
+            )
+        else:
+            item["content_text"] = entry.summary_html
+        items.append(item)
+    document = {
+        "version": f"https://jsonfeed.org/version/{version}",
+        "title": feed.title,
+        "home_page_url": feed.site_url,
+        "feed_url": self_url,
+        "_bench": {"about": "extensions are ignored", "style": version},
+        "items": items,
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def windows_1251_document(feed: SourceFeed, self_url: str) -> bytes:
+    """RSS in windows-1251 with no XML declaration: only the HTTP charset says how to read it."""
+    renamed = replace(feed, title=CYRILLIC_PREFIX + feed.title)
+    text = rss_document(renamed, self_url).split("\n", 1)[1]  # without the declaration
+    return text.encode("windows-1251", errors="xmlcharrefreplace")
+
+
+def entity_document(feed: SourceFeed, self_url: str) -> bytes:
+    """RSS that names its site through an entity declared in its DOCTYPE."""
+    text = rss_document(feed, self_url).replace(feed.site_url, "&site;")
+    declaration, body = text.split("\n", 1)
+    doctype = f'<!DOCTYPE rss [\n  <!ENTITY site "{feed.site_url}">\n]>\n'
+    return (declaration + "\n" + doctype + body).encode("utf-8")

@@ -29,7 +29,11 @@ from .procs import ProcessRun, checked, run_process
 
 JOBS = (1, 8)
 SERVER_LIFETIME = 3600.0  # seconds: the server stops by itself even if the harness is stuck
-CONTENT_TYPES = {".rss": "application/rss+xml", ".atom": "application/atom+xml"}
+CONTENT_TYPES = {
+    ".rss": "application/rss+xml",
+    ".atom": "application/atom+xml",
+    **{suffix: content_type for suffix, content_type in feedcorpus.VARIED_STYLES},
+}
 STORE = ("store_entries",)  # storing one feed, its merges included
 # The merge decisions within it: finding what a feed's new copies may be copies of, and
 # weighing the evidence for each.

@@ -16,6 +16,7 @@ from typing import Any
 from .feeds import FetchFigures, FetchSummary
 from .merge_cost import MergeFigures
 from .runner import BuildFigures, Summary
+from .versus_reader import VersusReader
 
 TARGET_POSTS = 10_000
 MEMORY_POSTS = 100_000
@@ -185,6 +186,33 @@ def fetch_notes(figures: FetchFigures, run: FetchSummary, single: FetchSummary |
     if single is not None and single is not run:
         notes += f"; {single.seconds / run.seconds:.2f}× as fast as --jobs 1"
     return notes
+
+
+def versus_reader_row(figures: VersusReader) -> Row:
+    """syndicate's median time with reader's in the Hugo column (the ratio is syndicate's
+    over reader's), the spreads and what each stored in the notes."""
+    name = "fetch --jobs 8 vs reader update_feeds(workers=8)"
+    if figures.error or not figures.syndicate or not figures.reader:
+        return Row(name, figures.feeds, None, notes=f"FAILED: {figures.error}")
+    ours, theirs = figures.syndicate, figures.reader
+    ratios = figures.ratios
+    notes = (
+        f"varied feeds on {figures.hosts} host(s); syndicate min/median/max "
+        f"{ours.least:.2f}/{ours.median:.2f}/{ours.most:.2f} s, reader "
+        f"{theirs.least:.2f}/{theirs.median:.2f}/{theirs.most:.2f} s; per-run ratio "
+        f"{min(ratios):.2f}-{max(ratios):.2f}; entries stored {figures.syndicate_entries} "
+        f"vs {figures.reader_entries}; syndicate merged {figures.syndicate_merged} of "
+        f"{figures.copies} cross-posted copies"
+    )
+    return Row(
+        name,
+        figures.feeds,
+        ours.median,
+        hugo=theirs.median,
+        ratio=ours.median / theirs.median,
+        target="(reader's time: below 1 is faster)",
+        notes=notes,
+    )
 
 
 def merge_rows(figures: Sequence[MergeFigures]) -> list[Row]:

@@ -25,6 +25,8 @@ def test_the_harness_measures_and_writes_the_figures(tmp_path: Path) -> None:
         "5",
         "--archive-sizes",
         "200,400",
+        "--versus-reader",
+        "12",
         "--repeat",
         "1",
         "--skip-hugo",
@@ -38,9 +40,17 @@ def test_the_harness_measures_and_writes_the_figures(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "full build" in done.stdout and "merge per new entry" in done.stdout
     figures = json.loads(results.read_text(encoding="utf-8"))
-    assert {"schema", "machine", "options", "startup", "builds", "fetch", "merge", "rows"} <= set(
-        figures
-    )
+    assert {
+        "schema",
+        "machine",
+        "options",
+        "startup",
+        "builds",
+        "fetch",
+        "merge",
+        "versus_reader",
+        "rows",
+    } <= set(figures)
     assert figures["errors"] == []
     assert {"nproc", "python", "syndicate", "hugo", "date"} <= set(figures["machine"])
     assert figures["machine"]["hugo"] is None  # --skip-hugo
@@ -57,6 +67,11 @@ def test_the_harness_measures_and_writes_the_figures(tmp_path: Path) -> None:
     for run in fetch["runs"].values():
         assert run["seconds"] > 0 and run["new_entries"] == 100
         assert run["store_share"] is not None
+
+    (versus,) = figures["versus_reader"]
+    assert versus["feeds"] == 12 and len(versus["styles"]) == 6  # every style of feed
+    assert versus["syndicate_entries"] == versus["reader_entries"] == 240
+    assert len(versus["syndicate"]["samples"]) == len(versus["reader"]["samples"]) == 1
 
     assert [each["archive_entries"] for each in figures["merge"]] == [200, 400]
     assert all(each["ms_per_entry"] > 0 for each in figures["merge"])
