@@ -26,12 +26,24 @@ COMMENTS_ATOM = "comments.atom"
 ARCHIVE_RSS = "archive.xml"
 ARCHIVE_ATOM = "archive.atom"
 ARCHIVE_JSON = "archive.json"
-STYLESHEET = "feed.xsl"
+STYLESHEET = "feed.css"  # what shows a feed in a browser (render/stylesheet.py)
 _SAFE_IN_ANCHOR = re.compile(r"[A-Za-z0-9_.-]+")
 # An IRI needs a scheme; an `id` front matter without one is wrapped in our tag: URI.
 _HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 # What RFC 4151 allows in a tag's specific part (and the W3C validator accepts).
 _TAG_SPECIFIC_SAFE = "/?:@&=+$.-_!~*'(),;"
+# RFC 4151: "tag:" authorityName "," date ":" specific ["#" fragment], where specific and
+# fragment are *( pchar / "/" / "?" ) (RFC 3986) and date is YYYY, YYYY-MM or YYYY-MM-DD.
+_DNS_NAME = (
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+)
+_TAG_PART = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2})*"
+TAG_URI = re.compile(
+    rf"tag:(?:{_DNS_NAME}|[A-Za-z0-9._-]+@{_DNS_NAME}),\d{{4}}(?:-\d{{2}}(?:-\d{{2}})?)?"
+    rf":{_TAG_PART}(?:#{_TAG_PART})?"
+)
+# An http(s) IRI that a fragment can be added to: no space or character that IRIs exclude.
+_WEB_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`#]+(?:#[^\s<>\"{}|\\^`#]*)?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -69,9 +81,17 @@ class Layout:
         return tag_uri(self.authority, post.published, specific)
 
     def comment_id(self, post: Post, comment: Comment) -> str:
-        post_id = self.post_id(post)
-        joiner = "/" if "#" in post_id else "#"
-        return f"{post_id}{joiner}{comment_anchor(comment.id)}"
+        """The post's id with the comment's anchor as its fragment (after a "/" when it has
+        one already) when the id is a tag: URI (RFC 4151) or an http(s) IRI, which allow one.
+        Any other id (urn:uuid:, which a fragment makes an invalid UUID; another URN; a form
+        we cannot be sure of) becomes the specific part of a tag: URI of ours dated by the
+        post's year alone: nothing in it changes when the body or the day is edited, and
+        RFC 4151's date, one on which we held the name, is the year we published the post."""
+        post_id, anchor = self.post_id(post), comment_anchor(comment.id)
+        if TAG_URI.fullmatch(post_id) or _WEB_IRI.fullmatch(post_id):
+            return f"{post_id}{'/' if '#' in post_id else '#'}{anchor}"
+        specific = quote(post_id, safe=_TAG_SPECIFIC_SAFE)
+        return f"tag:{self.authority},{post.published.year:04d}:{specific}#{anchor}"
 
     def comment_url(self, post: Post, comment: Comment) -> str:
         return f"{self.url(self.post_page(post))}#{comment_anchor(comment.id)}"

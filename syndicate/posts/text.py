@@ -2,7 +2,7 @@
 
     Title
     Weekday, D Month YYYY — Site name
-    Lead paragraph
+    Lead paragraph (the summary, cut at a sentence near 300 characters; the body's first)
     Body paragraphs, short heading lines, a ‘quoted’ paragraph
     N thoughts on “Title
       1. NAME says:
@@ -27,6 +27,7 @@ from syndicate.errors import PostError, PostWarning
 from syndicate.layout import make_slug
 from syndicate.model import Comment, Post
 from syndicate.posts.base import ReadResult, read_utf8, shown
+from syndicate.posts.summary import cut_at_sentence
 
 SUFFIXES = (".txt",)
 
@@ -74,7 +75,7 @@ def read_post(path: Path, *, zone: tzinfo, max_bytes: int) -> ReadResult:
     body_blocks, comment_blocks, header = split_comments(rest[1:])
     if not body_blocks:
         raise PostError(path, "no text after the date line", rest[0].line + 1)
-    lead, body = body_blocks[0], body_blocks[1:]
+    lead, body = xml_safe(body_blocks[0].text), body_blocks[1:]
     comments = parse_comments(path, comment_blocks, zone)
     warnings = comment_count_warnings(path, header, comments)
     post = Post(
@@ -82,8 +83,9 @@ def read_post(path: Path, *, zone: tzinfo, max_bytes: int) -> ReadResult:
         title=title,
         slug=make_slug(title) or make_slug(path.stem),
         published=published,
-        summary=xml_safe(lead.text),
-        content_html=body_to_html(body),
+        summary=cut_at_sentence(lead),
+        summary_is_lead=True,
+        content_html="\n".join(filter(None, (text_to_paragraphs([lead]), body_to_html(body)))),
         author=site,
         site_name=site,
         comments=tuple(comments),

@@ -441,3 +441,24 @@ def test_a_symlink_loop_through_the_real_command(tmp_path: Path) -> None:
     assert all(line.startswith("error: ") for line in lines)
     assert seconds < 30
     assert published_titles(tmp_path / "out") == ["Good post"]
+
+
+@pytest.mark.parametrize("reference", ["&#xFFFE;", "&#65535;", "&#x0000fffe;"])
+def test_a_reference_to_a_noncharacter_publishes_as_a_replacement_character(
+    tmp_path: Path, reference: str
+) -> None:
+    """cmark-gfm writes such a reference as bytes that are not UTF-8: the build died with a
+    traceback from the post's body, and from a comment's."""
+    posts, out = tmp_path / "posts", tmp_path / "out"
+    posts.mkdir()
+    (posts / "good.md").write_text(GOOD, encoding="utf-8")
+    (posts / "odd.md").write_text(
+        f"---\ntitle: Odd\ndate: 2024-01-03\ncomments:\n  - id: c1\n    author: A\n"
+        f"    body: 'x {reference} y'\n---\nBefore {reference} after.\n",
+        encoding="utf-8",
+    )
+    result = build(tmp_path, posts, out)
+    assert result.exit_code == 0, result.output
+    assert published_titles(out) == ["Odd", "Good post"]
+    page = (out / "posts/odd/index.html").read_text(encoding="utf-8")
+    assert "Before \ufffd after." in page and "x \ufffd y" in page

@@ -73,7 +73,9 @@ def test_content_has_the_eight_headings_and_the_blockquote(built: Path) -> None:
     # Non-breaking spaces and curly quotes survive as text, never as entities or ASCII look-alikes.
     assert "Artemovsk\u00a0(covered in this article)\u00a0is" in body.text_content()
     assert "Russia’s Special Military Operation" in body.text_content()
-    assert LEAD not in body.text_content()  # the lead is the summary, not repeated in the body
+    # The lead is the body's first paragraph and the summary is derived from it: shown once.
+    assert body.findall("p")[0].text_content() == LEAD
+    assert body.text_content().count(LEAD) == 1
 
 
 def test_rss_namespaced_fields(built: Path) -> None:
