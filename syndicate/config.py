@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from syndicate.errors import ConfigError
+from syndicate.podcast_categories import unknown_category
 
 DEFAULT_CONFIG_FILE = Path("syndicate.toml")
 ENV_PREFIX = "SYNDICATE_"
@@ -62,7 +63,7 @@ class Settings:
     archive_feed_limit: int = 100  # [archive] feed_limit: articles in archive.xml/.atom/.json
     hub: str | None = None  # a WebSub hub: every feed names it, publish pings it
     interval: int = 60  # [publish] interval: minutes between cron runs (RSS ttl, sy:update*)
-    stylesheet: bool = True  # feeds carry an XSL that shows them in a browser as a page
+    stylesheet: bool = True  # feeds carry a CSS (feed.css) that shows them in a browser
     deadline: float = 60.0  # [fetch] deadline: seconds one HTTP exchange may take, in all
     max_post_bytes: int = DEFAULT_MAX_POST_BYTES  # a post file larger than this is refused
     future: bool = False  # publish posts dated in the future now (previews); else they wait
@@ -152,7 +153,30 @@ def load_settings(
     values.update(later)
     for name in later:
         origins.pop(name, None)  # a message about it need not send anyone to the file
-    return _validated(values, origins)
+    settings = _validated(values, origins)
+    for warning in _podcast_gaps(settings, config_path or DEFAULT_CONFIG_FILE, origins):
+        (on_warning or (lambda warning: None))(warning)
+    return settings
+
+
+def _podcast_gaps(
+    settings: Settings, path: Path, origins: Mapping[str, str]
+) -> list[ConfigWarning]:
+    """What Apple Podcasts requires of a podcast and its [podcast] table leaves out."""
+    if not settings.is_podcast:
+        return []
+    required = {
+        "podcast_email": "email (Apple writes to it to verify the show)",
+        "podcast_image": "image (Apple requires a square JPEG or PNG of 1400-3000 px)",
+        "podcast_categories": "categories (Apple lists a show under them)",
+    }
+    missing = [why for name, why in required.items() if not getattr(settings, name)]
+    if not missing:
+        return []
+    line = next((origin for name, origin in origins.items() if name.startswith("podcast_")), "")
+    number = int(line.rsplit(":", 1)[1]) if line.rpartition(":")[2].isdigit() else None
+    message = f"[podcast] has no {'; no '.join(missing)}: Apple Podcasts will refuse the feed"
+    return [ConfigWarning(path, number, message)]
 
 
 def _read_config_file(
@@ -341,6 +365,9 @@ def _check(settings: Settings) -> None:
         )
     if settings.max_post_bytes < 1:
         raise _BadSetting("max_post_bytes", f"must be at least 1, got {settings.max_post_bytes}")
+    for category in settings.podcast_categories:
+        if (problem := unknown_category(category)) is not None:
+            raise _BadSetting("podcast_categories", problem)
     if settings.page_size < 1:
         raise _BadSetting("page_size", f"must be at least 1, got {settings.page_size}")
     if settings.podcast_type not in ("episodic", "serial"):

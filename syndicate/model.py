@@ -19,6 +19,7 @@ class Comment:
     in_reply_to: str | None = None  # the parent comment's id, None for a top-level comment
     likes: int = 0
     via: CommentSource | None = None  # set when the comment was left on a copy elsewhere
+    kind: str = "comment"  # or "pingback", "trackback": another site linking to the post
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,7 @@ class Post:
     comments: tuple[Comment, ...] = ()
     declared_comment_count: int | None = None
     draft: bool = False
+    page: bool = False  # a page of the site ("About"): its own page, in no feed or post list
     site_name: str | None = None  # the site the export says it came from
     digest: str = ""  # identifies this version of the source file (set by the loader)
     content_deferred: bool = False  # HTML and own comments left out: PostCache.full() loads them
@@ -102,6 +104,10 @@ class Post:
     # Files beside the post that it links to (relative links, a local enclosure): paths
     # relative to the post file's folder, copied next to the post's page.
     local_files: tuple[str, ...] = ()
+    # The size and modification time of each of them when the post was read (set by the
+    # loader): a file changed beside an unchanged post makes the post read again (its
+    # enclosure's length) and its version differ.
+    local_version: str = ""
 
     @property
     def last_modified(self) -> datetime:

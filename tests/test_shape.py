@@ -19,6 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "version",
         "errors",
+        "podcast_categories",
         "model",
         "config",
         "urls",
@@ -30,7 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "workers",
         "stopping",
     ),
-    ("posts",),  # reading our own posts
+    ("posts", "wordpress"),  # reading our own posts; writing them from a WordPress export
     ("render",),  # data in, bytes out
     ("archive",),  # the store both flows use (takes our posts as copies)
     ("site", "aggregate"),  # the two flows, which do not import each other
@@ -155,6 +156,29 @@ def test_the_two_flows_do_not_import_each_other() -> None:
         if {flow(source), flow(target)} == {"site", "aggregate"}
     ]
     assert crossing == []
+
+
+def test_the_wordpress_importer_stands_on_the_core_and_the_posts_alone() -> None:
+    """It writes post files for the posts layer to read: it may use the core and syndicate.posts,
+    and only the commands above everything may use it (the posts layer never needs it)."""
+    core = LAYERS[0]
+    graph = import_graph()
+    outside = [
+        f"{source} -> {target}"
+        for source, targets in graph.items()
+        if source.startswith("syndicate.wordpress")
+        for target in targets
+        if not target.startswith(("syndicate.wordpress", "syndicate.posts"))
+        and target.removeprefix("syndicate.").split(".")[0] not in core
+    ]
+    users = [
+        f"{source} -> {target}"
+        for source, targets in graph.items()
+        if not source.startswith("syndicate.wordpress")
+        for target in targets
+        if target.startswith("syndicate.wordpress") and layer_of(source) < len(LAYERS) - 1
+    ]
+    assert outside == [] and users == []
 
 
 def test_the_cycle_check_finds_a_cycle() -> None:

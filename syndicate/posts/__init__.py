@@ -97,7 +97,7 @@ def load_posts(
         while row is not None and row[0] < key:
             row = next(rows, None)
         cached = PostCache.outcome(row, size, mtime_ns) if row and row[0] == key else None
-        if cached is None:
+        if cached is None or _local_files_changed(path, cached):
             misses.append((path, size, mtime_ns))
         else:
             outcomes[path] = cached
@@ -117,6 +117,26 @@ def load_posts(
     if unreachable:  # reported in path order, among the files' own errors
         result.errors = sorted([*unreachable, *result.errors], key=lambda error: str(error.path))
     return result
+
+
+def local_files_version(post_path: str, local_files: tuple[str, ...]) -> str:
+    """The size and modification time of each file beside a post that it links to, as text."""
+    if not local_files:
+        return ""
+    folder = os.path.dirname(post_path)
+    stamps = []
+    for name in local_files:
+        try:
+            found = os.stat(os.path.join(folder, name))
+            stamps.append(f"{found.st_size}:{found.st_mtime_ns}")
+        except OSError:
+            stamps.append("-")
+    return hashlib.blake2b("|".join(stamps).encode(), digest_size=8).hexdigest()
+
+
+def _local_files_changed(path: str, cached: Parsed) -> bool:
+    post = cached.post
+    return post is not None and local_files_version(path, post.local_files) != post.local_version
 
 
 def _no_rows() -> Generator[tuple[Any, ...], None, None]:
@@ -142,9 +162,11 @@ def kept(
     path, size, mtime_ns = file
     if parsed.post is not None:
         zone_name = getattr(zone, "key", str(zone))
-        version = f"{path}|{size}|{mtime_ns}|{zone_name}".encode()  # kept for every post: short
-        digest = hashlib.blake2b(version, digest_size=10).hexdigest()
-        parsed = Parsed(replace(parsed.post, digest=digest), parsed.warnings, parsed.error)
+        local = local_files_version(path, parsed.post.local_files)
+        version = f"{path}|{size}|{mtime_ns}|{zone_name}|{local}".encode()
+        digest = hashlib.blake2b(version, digest_size=10).hexdigest()  # kept for every post: short
+        post = replace(parsed.post, digest=digest, local_version=local)
+        parsed = Parsed(post, parsed.warnings, parsed.error)
     if cache is not None:
         cache.store(cache_key, size, mtime_ns, parsed)
         if parsed.post is not None and cache.available:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from syndicate.files import cache_dir
-from syndicate.model import Comment, CommentSource, Post
+from syndicate.model import Comment, CommentSource, Enclosure, Episode, Post
 from syndicate.posts.base import Parsed
 from syndicate.posts.importers import parse_file
 from syndicate.version import __version__
@@ -65,7 +65,7 @@ def _comments(data: bytes | None) -> tuple[Comment, ...] | None:
 
 class PostCache:
     def __init__(self, zone_name: str, path: Path | None = None) -> None:
-        self.parse_key = f"{__version__}|{RECORDS}|{zone_name}"
+        self.parse_key = f"{__version__}|{PARSER_REVISION}|{RECORDS}|{zone_name}"
         self.path = path or cache_dir() / "posts.sqlite3"
         self.db: sqlite3.Connection | None = None
         try:
@@ -200,12 +200,15 @@ def _records_key() -> str:
     module gives another key, and rows of the old shape are never read."""
     shapes = [
         f"{record.__module__}.{record.__qualname__}:{','.join(f.name for f in fields(record))}"
-        for record in (Post, Comment, CommentSource)
+        for record in (Post, Comment, CommentSource, Enclosure, Episode)
     ]
     return hashlib.blake2b("|".join(shapes).encode(), digest_size=6).hexdigest()
 
 
 RECORDS = _records_key()
+# Bumped when an importer reads the same file differently (summaries, media, ...) while the
+# records keep their shape: rows parsed by the older rules are never read.
+PARSER_REVISION = 2
 
 
 def light_copy(post: Post) -> Post:

@@ -2,34 +2,57 @@
 
 Front matter: title, date, updated, author, tags, slug, summary, id, draft, and `comments`:
 a list of {id, author, author_url, date, body (Markdown), in_reply_to, likes}.
-Unknown keys are ignored, so a Hugo or Jekyll content folder reads as it is.
+
+Media: `enclosure` is a URL, a file beside the post (under the post file's folder), a mapping
+{url or file, length, type, duration, title}, or a list of them; without one, the body's own
+<audio> and <video> are the post's enclosures (`enclosure: false`: none at all). A podcast
+episode says `episode`, `season`, `episode_type` (full, trailer, bonus), `explicit`, `image`
+and `duration` (seconds or H:MM:SS). Files beside the post that it links to are the post's
+too (Post.local_files): its page gets a copy of each.
+
+What Hugo and Jekyll write reads as they mean it where we have the same thing (`lastmod` and
+`last_modified_at` as `updated`, `description` and `excerpt` as `summary`, `categories` as
+`tags` when there are none, `published: false` as a draft, `publishDate` when there is no
+`date`); their other keys (layout, permalink, aliases, weight ...) are known and left alone.
+Any other key is a warning naming its line, with the key it may be a typo of.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from typing import Any
 
 import cmarkgfm
-import yaml
 from cmarkgfm.cmark import Options
 
 from syndicate.clean import sanitize_untrusted_html, xml_safe
 from syndicate.errors import PostError, PostWarning
 from syndicate.layout import make_slug
 from syndicate.model import Comment, Post
-from syndicate.posts.base import ReadResult, read_utf8, shown
+from syndicate.posts.base import (
+    ReadResult,
+    read_utf8,
+    shown,
+)
+from syndicate.posts.front_matter import (
+    FrontMatter,
+    front_key,
+    front_matter_summary,
+    parse_bool,
+    split_front_matter,
+    unknown_key_warnings,
+)
+from syndicate.posts.media import parse_media
 from syndicate.posts.summary import lead_summary
-from syndicate.posts.yaml_front_matter import load_front_matter
 
 SUFFIXES = (".md", ".markdown")
 DATED_FILENAME = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 FENCES = {"---": "yaml", "+++": "toml"}
 # Each tag has feeds of its own (two files, about 6 ms): a post's 20,000 tags took minutes.
 MAX_TAGS = 100
+COMMENT_KINDS = ("comment", "pingback", "trackback")
 # GitHub's cmark-gfm (C): measured at 0.11 ms a 650-word post against mistune's 2.3 ms, the
 # largest cost of a first build. GFM's extensions, but not its tag filter: an author's raw HTML
 # (an embed) is theirs on their page; feeds sanitise it (clean.feed_ready_html).
@@ -43,6 +66,7 @@ _UNTRUSTED = Options.CMARK_OPT_UNSAFE
 # 40 s a feed), and libxml2 stops at this depth too. Counted only in HTML with many tags.
 MAX_HTML_DEPTH = 256
 _DEPTH_CHECK_FROM_TAGS = 2000
+_NONCHARACTER_REFERENCE = re.compile(r"&#(?:[xX]0*[fF]{3}[eEfF]|0*6553[45]);")
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^<>]*>")
 # Elements that do not nest: void ones, and those whose end tag may be left out (an open <p>
 # is closed by the next one).
@@ -90,14 +114,20 @@ class TooDeep(ValueError):
 
 def render_markdown(text: str) -> str:
     """The author's own Markdown: raw HTML is theirs to use. TooDeep for absurd nesting."""
-    html = cmarkgfm.markdown_to_html_with_extensions(xml_safe(text), _TRUSTED, EXTENSIONS)
-    return _not_too_deep(str(html).strip())
+    return _not_too_deep(_cmark(text, _TRUSTED))
 
 
 def render_untrusted_markdown(text: str) -> str:
     """A stranger's Markdown, allow-list sanitised. TooDeep for absurd nesting."""
-    html = cmarkgfm.markdown_to_html_with_extensions(xml_safe(text), _UNTRUSTED, EXTENSIONS)
-    return sanitize_untrusted_html(_not_too_deep(str(html).strip()))
+    return sanitize_untrusted_html(_not_too_deep(_cmark(text, _UNTRUSTED)))
+
+
+def _cmark(text: str, options: int) -> str:
+    """cmark-gfm's HTML. A character reference to U+FFFE or U+FFFF (`&#xFFFE;`) makes it write
+    bytes that are not UTF-8 (and cmarkgfm raise UnicodeDecodeError): such references become
+    U+FFFD first, as cmark does for the other characters that cannot be."""
+    text = _NONCHARACTER_REFERENCE.sub("&#xFFFD;", xml_safe(text))
+    return str(cmarkgfm.markdown_to_html_with_extensions(text, options, EXTENSIONS)).strip()
 
 
 def _not_too_deep(html: str) -> str:
@@ -113,110 +143,56 @@ def _not_too_deep(html: str) -> str:
     return html
 
 
-class FrontMatter:
-    """The parsed front matter, able to say on which line a key stands."""
-
-    def __init__(self, path: Path, data: dict[str, Any], lines: list[str], first_line: int) -> None:
-        self.path = path
-        self.data = data
-        self.lines = lines
-        self.first_line = first_line
-
-    def line_of(self, key: str) -> int:
-        pattern = re.compile(rf"^\s*-?\s*{re.escape(key)}\s*[:=]")
-        for offset, line in enumerate(self.lines):
-            if pattern.match(line):
-                return self.first_line + offset
-        return self.first_line
-
-    def error(self, key: str, message: str) -> PostError:
-        return PostError(self.path, message, self.line_of(key))
-
-    def text(self, key: str, *, required: bool = False) -> str | None:
-        value = self.data.get(key)
-        if value is None or value == "":
-            if required:
-                raise PostError(
-                    self.path, f"missing {key!r} in the front matter", self.first_line - 1
-                )
-            return None
-        if isinstance(value, (dict, list)):
-            raise self.error(key, f"{key!r} must be text, got {type(value).__name__}")
-        return xml_safe(str(value)).strip()
-
-
 def read_post(path: Path, *, zone: tzinfo, max_bytes: int) -> ReadResult:
     front, body = split_front_matter(path, read_utf8(path, max_bytes=max_bytes))
+    warnings = unknown_key_warnings(front)
     title = front.text("title", required=True)
     assert title is not None
-    published = parse_date(front, "date", front.data.get("date"), zone)
+    date_key = "date" if "date" in front.data else front.other_key("publishdate") or "date"
+    published = parse_date(front, date_key, front.data.get(date_key), zone)
     if published is None:
         raise PostError(path, "missing 'date' in the front matter", front.first_line - 1)
     try:
         content_html = render_markdown(body)
     except TooDeep as exc:
         raise PostError(path, f"the text: {exc}", front.first_line + len(front.lines) + 1) from None
-    summary = front.text("summary") or lead_summary(content_html)
+    own_summary = front_matter_summary(front)
+    lead = "" if own_summary else lead_summary(content_html)
     tags = parse_tags(front)
+    media = parse_media(front, content_html)
+    updated_key = front_key(front, "updated")
     post = Post(
         source=str(path),
         title=title,
-        slug=make_slug(front.text("slug") or DATED_FILENAME.sub("", path.stem)),
+        slug=make_slug(front.text("slug") or file_slug(path)),
         published=published,
-        updated=parse_date(front, "updated", front.data.get("updated"), zone),
+        updated=parse_date(front, updated_key, front.data.get(updated_key), zone),
         content_html=content_html,
-        summary=summary,
+        summary=own_summary or lead,
+        summary_is_lead=bool(lead),
         author=front.text("author"),
         tags=tags[:MAX_TAGS],
         id=front.text("id"),
         comments=parse_comments(front, zone),
-        draft=parse_bool(front, "draft"),
+        draft=parse_draft(front),
+        page=parse_bool(front, "page"),
+        enclosures=media.enclosures,
+        episode=media.episode,
+        local_files=media.local_files,
     )
     if not post.slug:
         raise front.error("slug", "the slug is empty after removing unusable characters")
-    warnings: tuple[PostWarning, ...] = ()
     if len(tags) > MAX_TAGS:
         message = f"{len(tags):,} tags: only the first {MAX_TAGS} are published"
-        warnings = (PostWarning(path, message, front.line_of("tags")),)
-    return ReadResult(post, warnings)
+        warnings.append(PostWarning(path, message, front.line_of("tags")))
+    return ReadResult(post, (*warnings, *media.warnings))
 
 
-def split_front_matter(path: Path, text: str) -> tuple[FrontMatter, str]:
-    lines = text.split("\n")
-    fence = lines[0].strip() if lines else ""
-    if fence not in FENCES:
-        raise PostError(path, "expected front matter starting with '---' (YAML) or '+++' (TOML)", 1)
-    closing = {"---": ("---", "..."), "+++": ("+++",)}[fence]
-    for end in range(1, len(lines)):
-        if lines[end].strip() in closing:
-            break
-    else:
-        raise PostError(path, f"front matter opened with {fence!r} is never closed", 1)
-    front_lines = lines[1:end]
-    data = _parse_front_matter(path, FENCES[fence], "\n".join(front_lines))
-    return FrontMatter(path, data, front_lines, first_line=2), "\n".join(lines[end + 1 :])
-
-
-def _parse_front_matter(path: Path, kind: str, source: str) -> dict[str, Any]:
-    try:
-        data = load_front_matter(path, source) if kind == "yaml" else tomllib.loads(source)
-    except RecursionError:  # tomllib reads nested arrays recursively
-        raise PostError(path, "front matter nested too deeply", 2) from None
-    except yaml.MarkedYAMLError as exc:
-        line = 2 + exc.problem_mark.line if exc.problem_mark else 1
-        raise PostError(path, f"invalid YAML front matter: {exc.problem}", line) from None
-    except yaml.YAMLError as exc:
-        position = getattr(exc, "position", None)
-        line = 2 + source[:position].count("\n") if isinstance(position, int) else 1
-        raise PostError(path, f"invalid YAML front matter: {exc}", line) from None
-    except tomllib.TOMLDecodeError as exc:
-        line = 2 + (getattr(exc, "lineno", 1) - 1)
-        raise PostError(path, f"invalid TOML front matter: {exc}", line) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise PostError(path, "front matter must be a mapping of keys to values", 2)
-    return data
+def file_slug(path: Path) -> str:
+    """The slug a file's name gives: without a Jekyll date; a Hugo page bundle's folder name
+    for its index.md (the post and its files in a folder of their own)."""
+    stem = path.stem if path.stem.lower() != "index" else path.parent.name or path.stem
+    return DATED_FILENAME.sub("", stem)
 
 
 def parse_date(front: FrontMatter, key: str, value: Any, zone: tzinfo) -> datetime | None:
@@ -243,28 +219,31 @@ def parse_date(front: FrontMatter, key: str, value: Any, zone: tzinfo) -> dateti
 
 
 def parse_tags(front: FrontMatter) -> tuple[str, ...]:
-    value = front.data.get("tags", front.data.get("categories"))
+    key = front_key(front, "tags")
+    value = front.data.get(key)
     if value is None:
         return ()
     if isinstance(value, str):
         value = value.split(",")
     if not isinstance(value, list):
-        raise front.error("tags", "'tags' must be a list or comma-separated text")
+        raise front.error(key, f"{key!r} must be a list or comma-separated text")
     tags = (xml_safe(str(tag)).strip() for tag in value)
     return tuple(dict.fromkeys(tag for tag in tags if tag))
 
 
-def parse_bool(front: FrontMatter, key: str) -> bool:
-    value = front.data.get(key, False)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "false", "no"):
-        return value.strip().lower() in ("true", "yes")
-    raise front.error(key, f"{key!r} must be true or false, got {shown(value)}")
+def parse_draft(front: FrontMatter) -> bool:
+    """`draft`, or Jekyll's `published: false`."""
+    key = front_key(front, "draft")
+    if key == "draft":
+        return parse_bool(front, key)
+    value = front.data.get(key)  # a `published` that is not true or false (a date) is no draft
+    return value is False or (isinstance(value, str) and value.strip().lower() in ("false", "no"))
 
 
 def parse_comments(front: FrontMatter, zone: tzinfo) -> tuple[Comment, ...]:
     raw = front.data.get("comments") or []
+    if isinstance(raw, bool):  # Jekyll themes' switch for a comment widget
+        return ()
     if not isinstance(raw, list):
         raise front.error("comments", "'comments' must be a list")
     comments = [_comment(front, index, item, zone) for index, item in enumerate(raw)]
@@ -287,6 +266,10 @@ def _comment(front: FrontMatter, index: int, item: Any, zone: tzinfo) -> Comment
     for key, value in (("id", item.get("id")), ("in_reply_to", parent)):
         if isinstance(value, list | dict):
             raise front.error(key, f"{where}: {key!r} must be text or a number")
+    kind = item.get("type", "comment")
+    if kind not in COMMENT_KINDS:
+        expected = ", ".join(COMMENT_KINDS)
+        raise front.error("type", f"{where}: 'type' must be one of {expected}, got {shown(kind)}")
     return Comment(
         id=str(item.get("id", index + 1)),
         author=xml_safe(author).strip(),
@@ -295,6 +278,7 @@ def _comment(front: FrontMatter, index: int, item: Any, zone: tzinfo) -> Comment
         content_html=_comment_html(front, where, item.get("body")),
         in_reply_to=str(parent) if parent is not None else None,
         likes=likes,
+        kind=kind,
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from feedgen.entry import FeedEntry
 
-from syndicate.clean import feed_ready_html
+from syndicate.clean import author_feed_html, feed_ready_html
 from syndicate.model import Article
 from syndicate.render.feeds import HTML_TYPE, FeedMeta, RenderedFeed, new_generator, serialise
 from syndicate.render.jsonfeed import VERSION_URL, hubs
@@ -39,7 +39,7 @@ def render_archive_json(
         "language": meta.language,
         "authors": [{"name": meta.author}],
         **hubs(meta),
-        "items": [_json_item(article, texts) for article in articles],
+        "items": [_json_item(article, texts, meta.embed_hosts) for article in articles],
     }
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
@@ -59,9 +59,16 @@ def article_dates(article: Article) -> tuple[datetime | None, datetime | None]:
     return article.published, max(dates, default=None)
 
 
-def article_html(article: Article, summary: str, content: str) -> str:
-    """The canonical copy's text, made feed-ready against its own URL, then the list of copies."""
-    base = article.canonical.url or article.canonical.feed_url
+def article_html(
+    article: Article, summary: str, content: str, embed_hosts: tuple[str, ...] = ()
+) -> str:
+    """The canonical copy's text, made feed-ready against its own URL, then the list of copies.
+    Our own post keeps what its author may put in it (media, embeds); another site's copy gets
+    the allow-list for strangers' articles."""
+    canonical = article.canonical
+    base = canonical.url or canonical.feed_url
+    if canonical.own:
+        return author_feed_html(content or summary, base, embed_hosts) + copies_html(article)
     return feed_ready_html(content or summary, base) + copies_html(article)
 
 
@@ -93,17 +100,19 @@ def _add_article(
     entry.author(name=meta.author if canonical.own else (canonical.feed_title or meta.author))
     if summary:
         entry.summary(summary, type="html")
-    entry.content(article_html(article, summary, content), type="html")
+    entry.content(article_html(article, summary, content, meta.embed_hosts), type="html")
 
 
-def _json_item(article: Article, texts: Mapping[int, tuple[str, str]]) -> dict[str, Any]:
+def _json_item(
+    article: Article, texts: Mapping[int, tuple[str, str]], embed_hosts: tuple[str, ...]
+) -> dict[str, Any]:
     canonical = article.canonical
     summary, content = texts.get(canonical.id, ("", ""))
     published, updated = article_dates(article)
     item: dict[str, Any] = {"id": article_id(article), "title": article.title}
     if canonical.url:
         item["url"] = canonical.url
-    item["content_html"] = article_html(article, summary, content)
+    item["content_html"] = article_html(article, summary, content, embed_hosts)
     if published:
         item["date_published"] = published.isoformat()
     if updated and updated != published:

@@ -1,4 +1,6 @@
-"""feedgen extensions for the namespaces feedgen lacks: wfw, slash and thr (RFC 4685).
+"""feedgen extensions for the namespaces feedgen lacks: wfw, slash and thr (RFC 4685); for
+enclosures as we want them; and for podcasts, beside feedgen's own podcast extension, the
+itunes tags it gets wrong and Podcasting 2.0's podcast:guid.
 
 Each namespace has a feed-level class (its `extend_ns` puts the prefix on the root element)
 and an entry-level class that carries the per-entry values.
@@ -6,12 +8,16 @@ and an entry-level class that carries the per-entry values.
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import datetime
 from typing import Any
 
 import lxml.etree  # noqa: F401 - feedgen.util uses lxml.etree without importing it
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.ext.dc import DcEntryExtension, DcExtension
+from feedgen.ext.podcast import PodcastExtension
+from feedgen.ext.podcast_entry import PodcastEntryExtension
 from feedgen.util import xml_elem
 
 WFW_NS = "http://wellformedweb.org/CommentAPI/"
@@ -205,6 +211,131 @@ class ChannelExtension(BaseExtension):
         return atom_feed
 
 
+class EnclosuresExtension(BaseExtension):
+    def extend_ns(self) -> dict[str, str]:
+        return {}  # RSS's own <enclosure>, Atom's own link
+
+
+class EnclosuresEntryExtension(BaseEntryExtension):
+    """A post's media files: each as an Atom `link rel="enclosure"` (length, type, title), the
+    first alone as RSS's `<enclosure>` (RSS allows one an item). feedgen keeps the last one it
+    is given for RSS, and its Atom link has no title; so they are written here."""
+
+    def __init__(self) -> None:
+        self._enclosures: list[dict[str, str]] = []
+
+    def add(self, url: str, *, length: int, media_type: str, title: str | None = None) -> None:
+        enclosure = {"href": url, "length": str(length), "type": media_type}
+        self._enclosures.append(enclosure | ({"title": title} if title else {}))
+
+    def extend_atom(self, entry: Any) -> Any:
+        for enclosure in self._enclosures:
+            xml_elem("link", entry, rel="enclosure", **enclosure)
+        return entry
+
+    def extend_rss(self, item: Any) -> Any:
+        if self._enclosures:
+            first = self._enclosures[0]
+            xml_elem(
+                "enclosure", item, url=first["href"], length=first["length"], type=first["type"]
+            )
+        return item
+
+
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+# Podcasting 2.0's namespace for podcast:guid (a UUIDv5 of the feed's URL).
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+
+
+def podcast_guid(feed_url: str) -> str:
+    """Podcasting 2.0's podcast:guid of a feed: UUIDv5 of its URL without the scheme and
+    without trailing slashes (`podnews.net/rss` gives 9b024349-ccf0-5f69-a609-6b82873eab3c)."""
+    seed = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "", feed_url).rstrip("/")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, seed))
+
+
+def truth(value: bool) -> str:
+    """itunes:explicit as Apple and the W3C validator read it today: "true" or "false"
+    (feedgen's podcast extension writes the older yes/no/clean, which the validator refuses)."""
+    return "true" if value else "false"
+
+
+class ItunesExtension(BaseExtension):
+    """The channel's itunes tags that feedgen's podcast extension writes wrongly or not at all:
+    `itunes:explicit` as true/false, and `itunes:image` of any http(s) URL (feedgen drops one
+    whose name does not end in .jpg or .png, without a word)."""
+
+    def __init__(self) -> None:
+        self._explicit: bool | None = None
+        self._image: str | None = None
+
+    def explicit(self, value: bool) -> None:
+        self._explicit = value
+
+    def image(self, url: str | None) -> None:
+        self._image = url
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"itunes": ITUNES_NS}
+
+    def extend_rss(self, rss_feed: Any) -> Any:
+        _add_itunes(rss_feed[0], self._image, self._explicit)
+        return rss_feed
+
+
+class ItunesEntryExtension(BaseEntryExtension):
+    """An episode's `itunes:image` and `itunes:explicit` (see ItunesExtension)."""
+
+    def __init__(self) -> None:
+        self._explicit: bool | None = None
+        self._image: str | None = None
+
+    def explicit(self, value: bool | None) -> None:
+        self._explicit = value
+
+    def image(self, url: str | None) -> None:
+        self._image = url
+
+    def extend_rss(self, item: Any) -> Any:
+        _add_itunes(item, self._image, self._explicit)
+        return item
+
+
+def _add_itunes(parent: Any, image: str | None, explicit: bool | None) -> None:
+    if image:
+        xml_elem(f"{{{ITUNES_NS}}}image", parent, href=image)
+    if explicit is not None:
+        xml_elem(f"{{{ITUNES_NS}}}explicit", parent).text = truth(explicit)
+
+
+class PodcastIndexExtension(BaseExtension):
+    """Podcasting 2.0 (https://podcastindex.org/namespace/1.0): the channel's `podcast:guid`."""
+
+    def __init__(self) -> None:
+        self._guid: str | None = None
+
+    def guid(self, value: str) -> None:
+        self._guid = value
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"podcast": PODCAST_NS}
+
+    def extend_rss(self, rss_feed: Any) -> Any:
+        if self._guid:
+            xml_elem(f"{{{PODCAST_NS}}}guid", rss_feed[0]).text = self._guid
+        return rss_feed
+
+
+def register_podcast_extensions(feed: Any) -> None:
+    """The podcast tags of a feed of posts (RSS only: Atom readers use the enclosure links):
+    feedgen's podcast extension for what it writes as Apple asks (author, owner, category,
+    type; an episode's duration, numbers and type), and ours for the rest."""
+    feed.register_extension("podcast", PodcastExtension, PodcastEntryExtension, atom=False)
+    feed.register_extension("itunes", ItunesExtension, ItunesEntryExtension, atom=False)
+    feed.register_extension("podcastindex", PodcastIndexExtension, None, atom=False)
+
+
 def register_extensions(feed: Any) -> None:
     """Load every namespace a syndicate feed may use onto a FeedGenerator."""
     # By class, not load_extension("dc"): that tries to import a module feedgen lacks on
@@ -215,3 +346,4 @@ def register_extensions(feed: Any) -> None:
     feed.register_extension("thr", ThrExtension, ThrEntryExtension, atom=True, rss=True)
     feed.register_extension("links", LinksExtension, LinksEntryExtension, atom=True, rss=True)
     feed.register_extension("channel", ChannelExtension, None, atom=True, rss=True)
+    feed.register_extension("enclosures", EnclosuresExtension, EnclosuresEntryExtension)

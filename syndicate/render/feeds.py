@@ -1,6 +1,8 @@
 """RSS 2.0 and Atom 1.0 through feedgen: the site feed, per-post comment feeds, the comments feed.
 
-One FeedGenerator carries both formats; only the self links differ between them.
+One FeedGenerator carries both formats; only the self links differ between them. A post's
+enclosures are in every feed of posts; a podcast's tags (FeedMeta.show) in their RSS alone,
+never in a comment feed.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+from urllib.parse import urljoin
 
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
@@ -16,8 +19,8 @@ from lxml import etree
 
 from syndicate.clean import absolute_links, author_feed_html, plain_text
 from syndicate.layout import Layout
-from syndicate.model import Comment, Post, Show
-from syndicate.render.ext import register_extensions
+from syndicate.model import Comment, Episode, Post, Show
+from syndicate.render.ext import podcast_guid, register_extensions, register_podcast_extensions
 from syndicate.render.stylesheet import processing_instructions
 
 GENERATOR = "syndicate"
@@ -75,8 +78,14 @@ def render_post_feed(
     meta: FeedMeta, posts: Sequence[Post], layout: Layout, *, full_content: bool
 ) -> RenderedFeed:
     feed = new_generator(meta)
+    if meta.show is not None:  # before the entries, which take the extensions registered
+        register_podcast_extensions(feed)
+        _add_show(feed, meta.show, meta)
     for post in posts:
-        _add_post_entry(feed.add_entry(order="append"), post, layout, meta, full_content)
+        entry = feed.add_entry(order="append")
+        _add_post_entry(entry, post, layout, meta, full_content)
+        if meta.show is not None:
+            _add_episode(entry, post, layout)
     return serialise(feed, meta)
 
 
@@ -157,6 +166,13 @@ def _add_post_entry(
         entry.content(author_feed_html(post.content_html, page_url, meta.embed_hosts), type="html")
     for tag in post.tags:
         entry.category(term=tag)
+    for enclosure in post.enclosures:
+        entry.enclosures.add(
+            post_media_url(layout, post, enclosure.url),
+            length=enclosure.length,
+            media_type=enclosure.media_type,
+            title=enclosure.title,
+        )
     entry.comments(page_url + "#comments")
     entry.wfw.comment_rss(layout.url(layout.post_comments_rss(post)))
     entry.slash.comments(post.comment_count)
@@ -166,6 +182,62 @@ def _add_post_entry(
         media_type=ATOM_TYPE,
         updated=latest_comment_date(post),
     )
+
+
+def post_media_url(layout: Layout, post: Post, url: str) -> str:
+    """A post's media URL made absolute: one relative to the post's page (a file beside the
+    post, which the page's folder has a copy of), or a path on the site."""
+    return urljoin(layout.url(layout.post_folder(post)), url)
+
+
+def podcast_feed_url(meta: FeedMeta) -> str:
+    """The URL a podcast is known by: its feed's (the current feed's, for an archive page)."""
+    current = [link.rss_url for link in meta.extra_links if link.rel == "current"]
+    return current[0] if current else meta.rss_url
+
+
+def _add_show(feed: FeedGenerator, show: Show, meta: FeedMeta) -> None:
+    """A podcast's channel tags, as Apple asks for them and the W3C validator checks them."""
+    author = show.author or meta.author
+    feed.podcast.itunes_author(author)
+    if show.email:  # Apple's owner is an address to write to; a name alone is no owner
+        feed.podcast.itunes_owner(name=show.owner or author, email=show.email)
+    if show.categories:
+        feed.podcast.itunes_category([apple_category(text) for text in show.categories])
+    feed.podcast.itunes_type(show.show_type)
+    feed.itunes.image(show.image)
+    feed.itunes.explicit(show.explicit)
+    feed.podcastindex.guid(podcast_guid(podcast_feed_url(meta)))
+
+
+def apple_category(text: str) -> dict[str, str]:
+    """A category, or one and its subcategory ("Arts > Books"), as feedgen's {cat, sub}."""
+    category, _, subcategory = (part.strip() for part in text.partition(">"))
+    return {"cat": category, "sub": subcategory} if subcategory else {"cat": category}
+
+
+def _add_episode(entry: FeedEntry, post: Post, layout: Layout) -> None:
+    episode = post.episode or Episode()
+    duration = episode_duration(post)
+    if duration is not None:
+        entry.podcast.itunes_duration(duration)
+    if episode.episode is not None:
+        entry.podcast.itunes_episode(episode.episode)
+    if episode.season is not None:
+        entry.podcast.itunes_season(episode.season)
+    if episode.episode_type is not None:
+        entry.podcast.itunes_episode_type(episode.episode_type)
+    if episode.image:
+        entry.itunes.image(post_media_url(layout, post, episode.image))
+    entry.itunes.explicit(episode.explicit)
+
+
+def episode_duration(post: Post) -> int | None:
+    """How long a post's episode is, in seconds: its first enclosure's, else its own."""
+    first = post.enclosures[0].duration if post.enclosures else None
+    if first is not None:
+        return first
+    return post.episode.duration if post.episode is not None else None
 
 
 def _add_comment_entry(
