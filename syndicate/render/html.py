@@ -1,8 +1,10 @@
-"""The HTML index and one page per post, with feed autodiscovery (`<link rel="alternate">`)."""
+"""The site's HTML: the pages that list posts (the index and its older pages, a tag's pages),
+one page per post, and the 404 page; each with feed autodiscovery (`<link rel="alternate">`),
+its canonical URL and a description. Text that may be right-to-left carries `dir="auto"`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,66 +31,123 @@ class FeedLink:
     media_type: str
 
 
+@dataclass(frozen=True)
+class PostLink:
+    """Another post as a page links to it."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """The posts published just after and just before a post (None at either end)."""
+
+    newer: PostLink | None = None
+    older: PostLink | None = None
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """What every page shows of the site. `tag_url`: the URL of a tag's page."""
+
+    title: str
+    language: str
+    home_url: str
+    tag_url: Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class ListView:
+    """One page of a list of posts: where it is, what it is, and its neighbours in the list."""
+
+    heading: str  # the page's own title ("" for the site's home page)
+    description: str
+    canonical_url: str
+    newer_url: str | None  # the page of newer posts (rel="prev"), None on the first
+    older_url: str | None  # the page of older posts (rel="next"), None on the last
+    number: int | None = None  # None on the first page of the list
+    tag: str | None = None  # the tag a tag page lists
+
+
 @dataclass
 class CommentNode:
     comment: Comment
+    anchored: bool = True  # False for a second comment with an id already used on the page
     replies: list[CommentNode] = field(default_factory=list)
 
 
-def render_index(
+def render_list_page(
     *,
-    site_title: str,
+    site: SiteView,
     description: str,
-    language: str,
-    home_url: str,
+    page: ListView,
     posts: Sequence[Post],
     layout: Layout,
     feeds: Sequence[FeedLink],
-) -> Iterator[bytes]:
-    """The index, a piece at a time: it lists every post (at 100k posts, rendered whole it
-    took 220 MB at once)."""
-    template = _environment.get_template("index.html")
-    for piece in template.generate(
-        site_title=site_title,
-        description=description,
-        language=language,
-        home_url=home_url,
+) -> bytes:
+    """A page of a list of posts (`description`: the site's own). Made whole: a page holds
+    `page_size` posts (20 by default; a site that asks for 100,000 gets a page of 200 MB)."""
+    return _render(
+        "tag.html" if page.tag is not None else "index.html",
+        **_site_context(site),
+        site_description=description,
+        description=page.description,
+        canonical_url=page.canonical_url,
         feeds=feeds,
-        posts=(_post_view(post, layout) for post in posts),  # one view at a time
-    ):
-        yield piece.encode("utf-8")
+        page=page,
+        posts=[_post_view(post, layout, site) for post in posts],
+    )
 
 
 def render_post_page(
     *,
-    site_title: str,
-    language: str,
-    home_url: str,
+    site: SiteView,
     post: Post,
     layout: Layout,
     feeds: Sequence[FeedLink],
+    neighbours: Neighbours,
     embed_hosts: tuple[str, ...] = (),
 ) -> bytes:
-    view = _post_view(post, layout)
+    """A post's page: the summary above the body only when it is not the body's own lead."""
+    view = _post_view(post, layout, site)
     view["content_html"] = sanitize_author_html(post.content_html, embed_hosts)
+    view["lead"] = post.summary if post.summary and not post.summary_is_lead else ""
     return _render(
         "post.html",
-        site_title=site_title,
-        language=language,
-        home_url=home_url,
+        **_site_context(site),
+        description=post.summary,
+        canonical_url=view["url"],
         feeds=feeds,
         post=view,
-        comments=[_comment_view(node) for node in comment_tree(post.comments)],
+        neighbours=neighbours,
+        comments=[_comment_view(node, post, layout) for node in comment_tree(post.comments)],
+    )
+
+
+def render_not_found_page(*, site: SiteView, description: str, feeds: Sequence[FeedLink]) -> bytes:
+    """404.html: served for any missing URL, so it links by absolute URLs only and names no
+    canonical URL of its own (it has none), and asks search engines not to index it."""
+    return _render(
+        "404.html", **_site_context(site), description=description, canonical_url=None, feeds=feeds
     )
 
 
 def comment_tree(comments: Sequence[Comment]) -> list[CommentNode]:
-    """Top-level comments in order, each with its replies nested below it."""
-    nodes = {comment.id: CommentNode(comment) for comment in comments}
+    """Top-level comments in order, each with its replies nested below it. Every comment is
+    shown once; of comments that share an id (backfed ones may) the first has the anchor."""
+    nodes = [CommentNode(comment) for comment in comments]
+    first: dict[str, CommentNode] = {}
+    for node in nodes:
+        if node.comment.id in first:
+            node.anchored = False
+        else:
+            first[node.comment.id] = node
     roots: list[CommentNode] = []
-    for comment in comments:
-        parent = nodes.get(comment.in_reply_to) if comment.in_reply_to else None
-        (parent.replies if parent else roots).append(nodes[comment.id])
+    for node in nodes:
+        reply_to = node.comment.in_reply_to
+        parent = first.get(reply_to) if reply_to else None
+        (parent.replies if parent is not None and parent is not node else roots).append(node)
     return roots
 
 
@@ -96,24 +155,28 @@ def _render(template: str, **context: Any) -> bytes:
     return _environment.get_template(template).render(**context).encode("utf-8")
 
 
-def _post_view(post: Post, layout: Layout) -> dict[str, Any]:
+def _site_context(site: SiteView) -> dict[str, str]:
+    return {"site_title": site.title, "language": site.language, "home_url": site.home_url}
+
+
+def _post_view(post: Post, layout: Layout, site: SiteView) -> dict[str, Any]:
     return {
         "title": post.title,
         "url": layout.url(layout.post_page(post)),
         "summary": post.summary,
-        "content_html": post.content_html,
         "author": post.author,
-        "tags": post.tags,
+        "tags": [{"name": tag, "url": site.tag_url(tag)} for tag in dict.fromkeys(post.tags)],
         "comment_count": post.comment_count,
         "published_iso": post.published.isoformat(),
         "published_human": human_date(post.published),
     }
 
 
-def _comment_view(node: CommentNode) -> dict[str, Any]:
+def _comment_view(node: CommentNode, post: Post, layout: Layout) -> dict[str, Any]:
     comment = node.comment
     return {
-        "anchor": comment_anchor(comment.id),
+        "anchor": comment_anchor(comment.id) if node.anchored else None,
+        "permalink": layout.comment_url(post, comment),
         "author": comment.author,
         "author_url": comment.author_url,
         "content_html": comment.content_html,
@@ -122,7 +185,7 @@ def _comment_view(node: CommentNode) -> dict[str, Any]:
         "via_title": (comment.via.feed_title or comment.via.copy_url) if comment.via else None,
         "published_iso": comment.published.isoformat() if comment.published else None,
         "published_human": human_date(comment.published) if comment.published else None,
-        "replies": [_comment_view(child) for child in node.replies],
+        "replies": [_comment_view(child, post, layout) for child in node.replies],
     }
 
 

@@ -10,8 +10,12 @@ It is taken only when it is sure to write the same bytes as a full build, else t
 a full build: the same settings and post files as the last build (no file added, none removed),
 at most MAX_EDITED of them changed, each still a post that every list shows as before (title,
 date, tags, summary, comment times, warnings: all but its file's version), the output folder as
-that build left it, no archive file (syncing own posts into it is a full build's work), and
-every post needed still in the post cache. tests/site/test_edits.py compares it with full builds.
+that build left it, no archive file (syncing own posts into it is a full build's work), every
+file beside a post as that build copied it (assets.py), and every post needed still in the post
+cache. tests/site/test_edits.py compares it with full builds.
+
+No page that lists posts changes (pages.py: they show what the lists show), nor the sitemap;
+an edited post's page names its neighbours as before (only a new title would change that).
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ from syndicate.model import Post
 from syndicate.posts import cache_keys, importer_for, kept, parse_sized, post_files
 from syndicate.posts.base import Parsed
 from syndicate.posts.cache import PostCache
+from syndicate.render.html import Neighbours
+from syndicate.site import pages
+from syndicate.site.assets import sources_as_left
 from syndicate.site.backfeed import ArchiveView, own_posts_view
 from syndicate.site.freshness import outputs_as_left, read_stamp, settings_key
 from syndicate.site.history import Page, Paging
@@ -60,6 +67,8 @@ def build_after_edits(
     stamp = read_stamp(settings.output)
     if stamp is not None and stamp.scheduled:
         return None  # posts wait for their date: a full build decides what is due
+    if not sources_as_left(listing.assets):
+        return None  # a file beside a post changed: a full build copies it
     files = (
         post_files(settings.posts) if scanned is None else posts_in_scan(settings.posts, scanned)
     )
@@ -237,7 +246,16 @@ class EditPlan(SitePlan):
             yield from self.render((HISTORY_PAGE, 0)).items()
         for post in self.posts:
             if post.slug in edited and self.needs_render(post):
-                yield from self.post_files(self.full(post)).items()
+                yield from self.post_files(self.full(post), self.neighbours(post)).items()
+
+    def neighbours(self, post: Post) -> Neighbours:
+        """As the whole site orders them (the listing's order: they are among the posts)."""
+        by_slug = {shown.slug: shown for shown in self.posts}
+        newer, older = self.last.neighbours(post.slug)
+        return Neighbours(
+            pages.post_link(by_slug[newer] if newer else None, self),
+            pages.post_link(by_slug[older] if older else None, self),
+        )
 
     def tags(self) -> list[str]:
         return list(self.last.tags)  # spelled as the whole site spells them

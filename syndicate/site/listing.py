@@ -23,7 +23,9 @@ from syndicate.model import Post
 from syndicate.posts.cache import UNREADABLE_PICKLE
 from syndicate.site.freshness import stamp_path
 
-FORMAT = 2  # 2: the report's errors and warnings are PostError records, not lines
+# 2: the report's errors and warnings are PostError records, not lines; 3: the order of the
+# posts (each page links to its neighbours) and the files beside them
+FORMAT = 3
 
 
 @dataclass
@@ -38,13 +40,18 @@ class Listing:
     open_members: list[str]  # slugs of that page's posts
     newest_page: int | None  # the newest archive page (the feeds link to it)
     comment_posts: list[str]  # slugs of the posts whose comments the site's comment feed shows
+    order: list[str]  # slugs of every post, newest first: a post's page links to its neighbours
+    assets: dict[str, tuple[int, int] | None]  # file beside a post -> (size, mtime_ns) copied
     title: str  # the site's title as the build worked it out (it may come from the posts)
     report: tuple[int, int, list[PostError], list[PostWarning]]  # posts, drafts, errors, warnings
     format: int = FORMAT
 
     def shown_with(self, edited: set[str]) -> set[str]:
-        """The slugs of every post that shares a list (a feed, the open page) with an edited one."""
+        """The slugs of every post that shares a list (a feed, the open page) with an edited
+        one, and of the posts before and after each edited one (its page names them)."""
         shown: set[str] = set(edited)
+        for slug in edited:
+            shown.update(neighbour for neighbour in self.neighbours(slug) if neighbour)
         for members in (self.newest, self.archive, self.open_members, self.comment_posts):
             if edited.intersection(members):
                 shown.update(members)
@@ -52,6 +59,13 @@ class Listing:
             if edited.intersection(members):
                 shown.update(members)
         return shown
+
+    def neighbours(self, slug: str) -> tuple[str | None, str | None]:
+        """The slugs of the posts just newer and just older than `slug` (None at the ends)."""
+        position = self.order.index(slug)
+        newer = self.order[position - 1] if position > 0 else None
+        older = self.order[position + 1] if position + 1 < len(self.order) else None
+        return newer, older
 
 
 def manifest_key(output: Path) -> str:

@@ -36,10 +36,11 @@ from syndicate.render.feeds import (
     render_comment_feed,
     render_post_feed,
 )
-from syndicate.render.html import FeedLink, render_index, render_post_page
+from syndicate.render.html import FeedLink, Neighbours, SiteView, render_post_page
 from syndicate.render.jsonfeed import render_json_feed
 from syndicate.render.stylesheet import stylesheet_files
-from syndicate.site import websub
+from syndicate.site import pages, sitemap, websub
+from syndicate.site.assets import AssetCopier
 from syndicate.site.backfeed import ArchiveView, read_archive, with_backfed_comments
 from syndicate.site.comments import (
     comment_item,
@@ -116,6 +117,7 @@ def _build(
         plan = SitePlan(settings, posts, archive, full=cache.full)
         forget_listing(settings.output)  # until this build has written all it will
         report.absorb(write_site(settings.output, plan))
+        report.warnings += plan.assets.check.problems
         finish(settings, report, layout, stamp_inputs)
         if stamp_inputs and cache.available:  # a build after edits needs the cache's posts
             save_listing(settings.output, plan.listing(loaded.files, report))
@@ -162,6 +164,9 @@ class SitePlan:
         self._by_id: dict[str, Post] | None = None
         self._tagged: dict[str, list[Post]] | None = None
         self._tags: list[str] | None = None
+        self._positions: dict[str, int] | None = None
+        self.assets = AssetCopier(self.output, self.layout)
+        self.list_jobs: list[pages.ListJob] = []  # the pages of lists to render (outputs)
         self.comment_feed_posts: list[str] = []  # slugs, once site_comment_feeds has run
         self.title = title or settings.title or shared_site_name(self.posts) or DEFAULT_TITLE
         self.author = settings.author or self.title
@@ -178,30 +183,25 @@ class SitePlan:
         yield from self.tag_feeds().items()
         if self.settings.stylesheet:
             yield from stylesheet_files().items()
-        yield from self.index_page()
-        yield from self.rendered([*self.history_work(), *self.post_work()])
+        yield from pages.not_found_outputs(self)
+        yield from sitemap.sitemap_outputs(self)
+        yield from self.assets.outputs(self.posts, self.unchanged)  # files beside the posts
+        self.list_jobs = pages.list_page_jobs(self)  # the index's pages and the tags' (pages.py)
+        list_work = [(LIST_PAGE, number) for number in range(len(self.list_jobs))]
+        yield from self.rendered([*list_work, *self.history_work(), *self.post_work()])
 
-    def index_page(self) -> Iterator[tuple[str, Iterator[bytes]]]:
-        """The post list: rendered again only when something it lists has changed."""
-        digest = hashlib.blake2b(f"{self.context}|{self.tags()!r}".encode(), digest_size=16)
-        for p in self.posts:  # a post at a time: at 100k posts one string of them all is 60 MB
-            listed = (p.slug, p.title, p.published, p.author, p.summary, p.comment_count)
-            digest.update(repr(listed).encode())
-        key = digest.hexdigest()
-        if self.unchanged(paths.INDEX_PAGE, key):
-            return
-        yield (
-            paths.INDEX_PAGE,
-            render_index(
-                site_title=self.title,
-                description=self.settings.description,
-                language=self.settings.language,
-                home_url=self.home_url,
-                posts=self.posts,
-                layout=self.layout,
-                feeds=[*self.site_feed_links(), *self.tag_feed_links(self.tags())],
-            ),
+    def site_view(self) -> SiteView:
+        """What every page shows of the site."""
+        url = self.layout.url
+        return SiteView(
+            self.title, self.settings.language, self.home_url, lambda t: url(pages.tag_page(t))
         )
+
+    def neighbours(self, post: Post) -> Neighbours:
+        """The posts before and after `post` by date, which its page links to."""
+        if self._positions is None:
+            self._positions = {listed.slug: n for n, listed in enumerate(self.posts)}
+        return pages.neighbours_in(self.posts, self._positions[post.slug], self)
 
     def key_of(self, *material: object) -> str:
         """A digest of what a file is rendered from, with the site's context."""
@@ -222,9 +222,9 @@ class SitePlan:
         return False
 
     def rendered(self, work: list[Work]) -> Iterator[tuple[str, FileData]]:
-        """The files of every archive page and post that needs rendering; on every core when
-        there are many (a first build renders an archive page per 20 posts and three files a
-        post), written by the workers themselves."""
+        """The files of every list page, archive page and post that needs rendering; on every
+        core when there are many (a first build renders a page of the index and an archive
+        page per 20 posts, a tag's pages, and three files a post), written by the workers."""
         workers = min(os.cpu_count() or 1, 8)
         if len(work) < PARALLEL_RENDER_FROM or workers < 2 or not has_worker_server():
             for unit in work:
@@ -235,27 +235,38 @@ class SitePlan:
         ) as pool:
             for batch in _chunks(work, RENDER_BATCH):  # bounded: written as they come
                 # A worker is not a fork of this process (workers.py): each unit goes with
-                # its archive page and the posts it shows, pickled.
-                items = [(unit, self.unit_page(unit), self.unit_posts(unit)) for unit in batch]
+                # its archive page or its post's neighbours, and the posts it shows, pickled.
+                items = [(unit, self.unit_setting(unit), self.unit_posts(unit)) for unit in batch]
                 for written in pool.map(_render_in_worker, _chunks(items, RENDER_CHUNK)):
                     yield from written
 
     def render(
-        self, unit: Work, posts: Sequence[Post] | None = None, page: Page | None = None
+        self, unit: Work, posts: Sequence[Post] | None = None, setting: Setting | None = None
     ) -> dict[str, bytes]:
-        """The files of one unit of work; `posts` (unit_posts) and `page` (unit_page): what
-        it shows, when given."""
+        """The files of one unit of work; `posts` (unit_posts) and `setting` (unit_setting):
+        what it shows, when given."""
         posts = self.unit_posts(unit) if posts is None else posts
-        if unit[0] == HISTORY_PAGE:
-            return self.history_page_files(page or self.paging().pages[unit[1]], posts)
-        return self.post_files(self.full(posts[0]))
+        setting = self.unit_setting(unit) if setting is None else setting
+        if isinstance(setting, Page):
+            return self.history_page_files(setting, posts)
+        if isinstance(setting, pages.ListJob):
+            return pages.render_job(self, setting, posts)
+        return self.post_files(self.full(posts[0]), setting)
 
-    def unit_page(self, unit: Work) -> Page | None:
+    def unit_setting(self, unit: Work) -> Setting:
+        """An archive page's place in the history; a list page's place in its list; a post's
+        neighbours."""
         kind, number = unit
-        return self.paging().pages[number] if kind == HISTORY_PAGE else None
+        if kind == HISTORY_PAGE:
+            return self.paging().pages[number]
+        if kind == LIST_PAGE:
+            return self.list_jobs[number]
+        return self.neighbours(self.posts[number])
 
     def unit_posts(self, unit: Work) -> tuple[Post, ...]:
         kind, number = unit
+        if kind == LIST_PAGE:
+            return self.list_jobs[number].posts
         if kind == HISTORY_PAGE:
             if self._by_id is None:
                 self._by_id = {self.layout.post_id(post): post for post in self.posts}
@@ -272,7 +283,7 @@ class SitePlan:
             self.layout.post_comments_atom(post),
             self.layout.post_page(post),
         )
-        return not self.unchanged(*own, post_key(self.context, post))
+        return not self.unchanged(*own, post_key(self.context, post, self.neighbours(post)))
 
     def site_feeds(self) -> dict[str, bytes]:
         newest_page = self.paging().newest_page
@@ -343,8 +354,11 @@ class SitePlan:
         feed = render_comment_feed(meta, items, self.layout, name_the_post=True)
         return {paths.COMMENTS_RSS: feed.rss, paths.COMMENTS_ATOM: feed.atom}
 
-    def post_files(self, post: Post) -> dict[str, bytes]:
+    def post_files(self, post: Post, neighbours: Neighbours | None = None) -> dict[str, bytes]:
+        """A post's page and comment feeds; `neighbours`: its page's links to the posts
+        before and after it (worked out from the plan's posts when not given)."""
         layout = self.layout
+        neighbours = self.neighbours(post) if neighbours is None else neighbours
         rss_path, atom_path = layout.post_comments_rss(post), layout.post_comments_atom(post)
         page_url = layout.url(layout.post_page(post))
         items = comment_items(post, limit=POST_COMMENT_FEED_LIMIT)
@@ -363,12 +377,11 @@ class SitePlan:
             FeedLink(f"Comments on: {post.title} (Atom)", layout.url(atom_path), ATOM_TYPE),
         ]
         page = render_post_page(
-            site_title=self.title,
-            language=self.settings.language,
-            home_url=self.home_url,
+            site=self.site_view(),
             post=page_threads(post),
             layout=layout,
             feeds=[*self.site_feed_links(), *post_feeds, *self.tag_feed_links(post.tags)],
+            neighbours=neighbours,
             embed_hosts=self.settings.embed_hosts,
         )
         return {rss_path: feed.rss, atom_path: feed.atom, layout.post_page(post): page}
@@ -420,6 +433,8 @@ class SitePlan:
             open_members=[slug_of[member] for member in open_page.members] if open_page else [],
             newest_page=paging.newest_page,
             comment_posts=self.comment_feed_posts,
+            order=slugs(self.posts),
+            assets=self.assets.check.sources,
             title=self.title,
             report=(report.posts, report.drafts, list(report.errors), list(report.warnings)),
         )
@@ -601,9 +616,12 @@ PARALLEL_RENDER_FROM = 200  # fewer units (pages, posts) than this: workers cost
 RENDER_BATCH = 2000  # units in flight at once, so rendered files never pile up in memory
 RENDER_CHUNK = 50  # units a worker takes at a time
 _WORKER_PLAN: SitePlan | None = None  # in a render worker: the site's plan, without posts
-HISTORY_PAGE, POST = "history page", "post"
+HISTORY_PAGE, LIST_PAGE, POST = "history page", "list page", "post"
 T = TypeVar("T")
-Work = tuple[str, int]  # (HISTORY_PAGE, position in paging().pages) or (POST, index in posts)
+# (HISTORY_PAGE, position in paging().pages), (LIST_PAGE, position in list_jobs) or (POST,
+# index in posts)
+Work = tuple[str, int]
+Setting = Page | pages.ListJob | Neighbours  # what else than its posts a unit shows
 
 
 def _start_render_worker(settings: Settings, title: str) -> None:
@@ -614,15 +632,15 @@ def _start_render_worker(settings: Settings, title: str) -> None:
 
 
 def _render_in_worker(
-    work: list[tuple[Work, Page | None, tuple[Post, ...]]],
+    work: list[tuple[Work, Setting, tuple[Post, ...]]],
 ) -> list[tuple[str, bool]]:
     """Render and write a chunk of pages' and posts' files in the worker (writing is half the
     work of a first build); the parent learns which files changed."""
     plan = _WORKER_PLAN
     assert plan is not None
     written = []
-    for unit, page, posts in work:
-        for path, data in plan.render(unit, posts, page).items():
+    for unit, setting, posts in work:
+        for path, data in plan.render(unit, posts, setting).items():
             written.append((path, write_if_changed(plan.output / checked_path(path), data)))
     return written
 
@@ -639,11 +657,14 @@ def site_context(settings: Settings, title: str, author: str) -> str:
     return f"{__version__}|{title}|{author}|{shown!r}"
 
 
-def post_key(context: str, post: Post) -> str:
+def post_key(context: str, post: Post, neighbours: Neighbours) -> str:
     """What a post's page and comment feeds were rendered from: the site, the post file's
-    version, and the comments backfed from elsewhere (which are not in the file)."""
+    version, the comments backfed from elsewhere (which are not in the file), and the posts
+    before and after it, which its page links to."""
     backfed = [(c.id, c.author, c.published, c.content_html, c.via) for c in post.comments if c.via]
-    material = f"{context}|{post.digest}|{backfed!r}".encode()
+    shown = (neighbours.newer, neighbours.older)
+    links = [(link.title, link.url) if link else None for link in shown]  # faster than repr
+    material = f"{context}|{post.digest}|{backfed!r}|{links!r}".encode()
     return hashlib.blake2b(material, digest_size=16).hexdigest()
 
 

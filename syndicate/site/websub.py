@@ -10,20 +10,27 @@ import json
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
+from syndicate import layout as paths
 from syndicate.files import atomic_write
 
 PENDING_FILE = ".syndicate-websub-pending.json"
 FEED_SUFFIXES = (".xml", ".atom", ".json")
+POST_FEEDS = (paths.COMMENTS_RSS, paths.COMMENTS_ATOM)  # the feeds in a post's folder
 
 
 def feed_paths(written: Iterable[str]) -> list[str]:
-    """The feeds among written files (not pages, not syndicate's own dotfiles)."""
-    return [
-        path
-        for path in written
-        if PurePosixPath(path).suffix in FEED_SUFFIXES
-        and not PurePosixPath(path).name.startswith(".")
-    ]
+    """The feeds among written files: not pages, not syndicate's own dotfiles, not the
+    sitemaps, and in a post's folder its comment feeds alone (the files beside a post that
+    are copied there may be XML or JSON too, and are no feeds of ours)."""
+    return [path for path in written if is_feed(PurePosixPath(path))]
+
+
+def is_feed(path: PurePosixPath) -> bool:
+    if path.suffix not in FEED_SUFFIXES or path.name.startswith("."):
+        return False
+    if path.parts[0] == "posts":
+        return len(path.parts) == 3 and path.name in POST_FEEDS
+    return not (len(path.parts) == 1 and path.name.startswith("sitemap"))
 
 
 def pending(folder: Path) -> list[str]:
