@@ -4,6 +4,11 @@ waitress (a production WSGI server) runs a small werkzeug application: the right
 for each kind of feed, ETag and Last-Modified with 304s, HEAD, gzip for clients that accept
 it, no way out of the folder and no dotfiles (the lock, the manifest).
 
+An RSS or Atom feed has two representations, chosen by the request's Accept (`Vary: Accept`):
+the feed itself, and for a browser, which prefers text/html to every feed type, an HTML page
+of it (render/feedview.py), since browsers show application/rss+xml as raw text. Each has its
+own ETag, so conditional requests stay right for either.
+
 Slow clients cannot starve it: the connection limit is sized to the open-files limit, idle
 connections close after IDLE_TIMEOUT, and a request that has not fully arrived REQUEST_DEADLINE
 after its first byte is dropped even while bytes keep trickling in (waitress alone only times
@@ -18,8 +23,9 @@ import mimetypes
 import sys
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +33,12 @@ from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.server import MultiSocketServer, TcpWSGIServer
 from waitress.task import ThreadedTaskDispatcher
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Request, Response
+
+from syndicate.render.feedview import feed_page
 
 INDEX = "index.html"
 COMPRESSIBLE = (
@@ -42,9 +51,15 @@ COMPRESSIBLE = (
     "application/xslt+xml",
 )
 MIN_GZIP_BYTES = 512
+FEED_TYPES = ("application/rss+xml", "application/atom+xml")
+XML_TYPES = ("application/xml", "text/xml")  # a client that takes these takes the feed too
+# The page of a feed loads nothing and runs nothing: its one stylesheet is inline.
+FEED_PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'"
+HTML = "text/html; charset=utf-8"
 TYPES_BY_SUFFIX = {
     ".atom": "application/atom+xml",
-    ".html": "text/html; charset=utf-8",
+    ".html": HTML,
+    ".css": "text/css; charset=utf-8",
     ".xsl": "text/xsl; charset=utf-8",
     ".opml": "text/x-opml; charset=utf-8",
 }
@@ -119,18 +134,34 @@ def resolve(root: Path, url_path: str) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class Representation:
+    """What one response sends of a file: its bytes, their type and tag, and their gzip."""
+
+    body: bytes
+    mimetype: str
+    etag: str
+    gzipped: Callable[[], bytes]
+    vary: str = "Accept-Encoding"
+    headers: tuple[tuple[str, str], ...] = ()  # any others it needs
+
+
 def file_response(request: Request, path: Path) -> Response:
     stat = path.stat()
     data = path.read_bytes()
+    version = (path, stat.st_mtime_ns, stat.st_size)
     mimetype = content_type(path, data[:512])
-    etag = hashlib.sha1(data, usedforsecurity=False).hexdigest()[:20]
+    chosen = Representation(data, mimetype, _tag(data), partial(_gzipped, *version))
+    if mimetype in FEED_TYPES:
+        chosen = feed_representation(request.accept_mimetypes, chosen, version)
     # quality(), not `in`: "gzip;q=0" names gzip to refuse it (RFC 9110 §12.5.3).
-    wants_gzip = request.accept_encodings.quality("gzip") > 0 and len(data) >= MIN_GZIP_BYTES
-    compress = wants_gzip and mimetype.startswith(COMPRESSIBLE)
+    wants_gzip = request.accept_encodings.quality("gzip") > 0 and len(chosen.body) >= MIN_GZIP_BYTES
+    compress = wants_gzip and chosen.mimetype.startswith(COMPRESSIBLE)
     response = Response(
-        _gzipped(path, stat.st_mtime_ns, stat.st_size) if compress else data,
-        headers={"Content-Type": mimetype, "Vary": "Accept-Encoding"},
+        chosen.gzipped() if compress else chosen.body,
+        headers=[("Content-Type", chosen.mimetype), ("Vary", chosen.vary), *chosen.headers],
     )
+    etag = chosen.etag
     if compress:
         response.headers["Content-Encoding"] = "gzip"
         etag += "-gzip"  # another representation, another tag
@@ -139,6 +170,45 @@ def file_response(request: Request, path: Path) -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = 300
     return response.make_conditional(conditional_environ(request))
+
+
+def feed_representation(
+    accept: MIMEAccept, feed: Representation, version: tuple[Path, int, int]
+) -> Representation:
+    """The feed itself, or for a browser its HTML page; either way `Vary: Accept`."""
+    vary = "Accept, Accept-Encoding"
+    page = _feed_page(*version) if prefers_html(accept, feed.mimetype) else None
+    if page is None:  # a feed reader, or a file that is no feed we can show
+        return Representation(feed.body, feed.mimetype, feed.etag, feed.gzipped, vary)
+    policy = (("Content-Security-Policy", FEED_PAGE_POLICY),)
+    gzipped = partial(_gzipped_feed_page, *version)
+    return Representation(page, HTML, _tag(page), gzipped, vary, policy)
+
+
+def prefers_html(accept: MIMEAccept, feed_type: str) -> bool:
+    """Whether the client ranks text/html above the feed's type and the XML types.
+
+    q-values decide, each from the most specific range that names the type (werkzeug's
+    quality(), RFC 9110 §12.5.1). A tie goes to the feed: Miniflux sends text/html at q=1 beside
+    the feed types, `*/*` or no Accept at all ranks all alike. Browsers navigating to a page put
+    text/html at 1 and application/xml at 0.9 or below."""
+    html = accept.quality("text/html")
+    return html > 0 and html > max(accept.quality(kind) for kind in (feed_type, *XML_TYPES))
+
+
+def _tag(data: bytes) -> str:
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()[:20]
+
+
+@lru_cache(maxsize=512)
+def _feed_page(path: Path, mtime_ns: int, size: int) -> bytes | None:
+    """A feed's HTML page, rendered once per version of the file."""
+    return feed_page(path.read_bytes())
+
+
+@lru_cache(maxsize=512)
+def _gzipped_feed_page(path: Path, mtime_ns: int, size: int) -> bytes:
+    return gzip.compress(_feed_page(path, mtime_ns, size) or b"", compresslevel=6, mtime=0)
 
 
 def conditional_environ(request: Request) -> dict[str, Any]:
