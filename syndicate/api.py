@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from syndicate.publish import PublishReport
     from syndicate.site.backfeed import Redaction
     from syndicate.site.report import BuildReport
+    from syndicate.wordpress import ImportReport
 
 
 def build(settings: Settings) -> BuildReport:
@@ -48,6 +49,16 @@ def publish(settings: Settings, *, stop: threading.Event | None = None) -> Publi
     from syndicate.publish import publish as publish_site
 
     return publish_site(settings, stop=stop)
+
+
+def import_wordpress(
+    settings: Settings, export: Path, posts_dir: Path, *, force: bool = False
+) -> ImportReport:
+    """Write each post and page of a WordPress export (WXR) into `posts_dir` as Markdown with
+    its comments, in the site's time zone; files edited since the last import are kept."""
+    from syndicate.wordpress import import_wordpress as import_export
+
+    return import_export(export, posts_dir, zone=settings.zone, force=force)
 
 
 @dataclass(frozen=True)

@@ -577,6 +577,39 @@ def serve(state: State, folder: Path | None, host: str, port: int, threads: int)
     serve_folder(root, host=host, port=port, threads=threads, log=bool(state.verbose))
 
 
+@cli.group(name="import", cls=Commands)
+def import_group() -> None:
+    """Import the posts of another blog engine from its export."""
+
+
+@import_group.command(name="wordpress")
+@click.argument("export", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("posts_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite post files edited since the last import.")
+@verbosity_options
+@pass_state
+def import_wordpress(state: State, export: Path, posts_dir: Path | None, force: bool) -> None:
+    """Write each post and page of a WordPress export (WXR) into POSTS_DIR (default: posts)
+    as a Markdown file, with its comments; files edited since the last import are kept."""
+    folder = posts_dir or Path("posts")
+    with reported_errors():
+        from syndicate.api import import_wordpress as import_export
+
+        report = import_export(state.settings(), export, folder, force=force)
+    for path in report.kept:
+        click.echo(
+            f"warning: {path}: edited since the last import, not overwritten (--force does)",
+            err=True,
+        )
+    if state.verbose:
+        for skipped in report.skipped:
+            click.echo(f"skipped {skipped}")
+        for path in report.written:
+            click.echo(f"wrote {path}")
+    state.say(report.summary())
+    state.say(report.files_line(folder))
+
+
 def main() -> None:
     cli(prog_name="syndicate")
 

@@ -92,6 +92,9 @@ class Post:
     declared_comment_count: int | None = None
     draft: bool = False
     page: bool = False  # a page of the site ("About"): its own page, in no feed or post list
+    # Front matter `url`: the post's own path under the base URL ("/2019/05/hello/", its old
+    # WordPress permalink), which wins over [site] permalink for this post.
+    url_path: str | None = None
     site_name: str | None = None  # the site the export says it came from
     digest: str = ""  # identifies this version of the source file (set by the loader)
     content_deferred: bool = False  # HTML and own comments left out: PostCache.full() loads them
