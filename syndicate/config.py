@@ -70,6 +70,9 @@ class Settings:
     # Hosts whose <iframe> embeds an author's own posts may carry (a host and its subdomains).
     embed_hosts: tuple[str, ...] = DEFAULT_EMBED_HOSTS
     page_size: int = 20  # posts on each page of the paginated index
+    # Where a post's page lives: "{year}/{month}/{day}/{slug}/" or WordPress's structure tags
+    # ("/%year%/%monthnum%/%day%/%postname%/"); None: posts/<slug>/.
+    permalink: str | None = None
     # [podcast]: set any of them and the site feeds carry Apple's and Podcasting 2.0's tags.
     podcast_author: str | None = None
     podcast_owner: str | None = None
