@@ -45,6 +45,16 @@ class Enclosure:
     duration: int | None = None  # seconds (itunes:duration)
     title: str | None = None
 
+    def to_json(self) -> dict[str, object]:
+        """As `archive --json` prints a copy's enclosure: its type None when unknown (an
+        enclosure of another site's feed is kept with "" when the feed gave no valid type)."""
+        return {
+            "url": self.url,
+            "length": self.length,
+            "type": self.media_type or None,
+            "duration": self.duration,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Episode:
@@ -147,6 +157,10 @@ class FeedEntry:
     comments_feed_url: str | None = None
     comment_count: int | None = None  # as the feed gives it (slash:comments, thr:total)
     source_digest: str | None = None  # our own posts: the version of the post file
+    # Media files (RSS <enclosure>, Atom rel="enclosure", JSON Feed attachments): URLs
+    # absolute http(s), `media_type` "" when the feed gave none that looks like one.
+    enclosures: tuple[Enclosure, ...] = ()
+    image_url: str | None = None  # the entry's own image (itunes:image, JSON Feed `image`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +215,8 @@ class ArchivedCopy:
     own: bool
     merge_rule: str | None
     merge_evidence: str | None
+    enclosures: tuple[Enclosure, ...] = ()  # as FeedEntry's
+    image_url: str | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -214,6 +230,8 @@ class ArchivedCopy:
             "own": self.own,
             "merge_rule": self.merge_rule,
             "merge_evidence": self.merge_evidence,
+            "enclosures": [enclosure.to_json() for enclosure in self.enclosures],
+            "image": self.image_url,
         }
 
 

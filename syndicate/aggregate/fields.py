@@ -1,6 +1,6 @@
 """What every feed format's reader does to a stranger's fields (parse.py for RSS and Atom,
 jsonfeed.py for JSON Feed): plain text for names and titles, http(s) links made absolute,
-the origin links an article's HTML names, content-derived ids."""
+the origin links an article's HTML names, content-derived ids, media files bounded."""
 
 from __future__ import annotations
 
@@ -13,8 +13,15 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 import lxml.html
 
+from syndicate.aggregate.limits import (
+    MAX_DURATION_SECONDS,
+    MAX_ENCLOSURE_BYTES,
+    MAX_ENCLOSURES_PER_ENTRY,
+)
 from syndicate.clean import plain_text, sanitize_untrusted_html, xml_safe
-from syndicate.model import FeedComment, FeedEntry
+from syndicate.model import Enclosure, FeedComment, FeedEntry
+from syndicate.posts.base import parse_duration
+from syndicate.urls import without_userinfo
 
 # One entry, and one comment, as parsed: the records the archive stores (syndicate.model).
 ParsedEntry = FeedEntry
@@ -23,6 +30,13 @@ ParsedComment = FeedComment
 _TAG_START = re.compile(r"<[A-Za-z!/?]")
 _ORIGIN_PHRASE = re.compile(r"originally\s+published\s+(?:at|on|in)\b", re.IGNORECASE)
 _ORIGIN_PHRASE_REACH = 200  # characters of text allowed between the phrase and its link
+# RFC 6838's type/subtype names (parameters are cut off before this is matched).
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
+_LENGTH = re.compile(r"\d{1,20}")
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+_LONGEST_DURATION_TEXT = 32  # "123:45:67.890" and spaces: longer is no duration
+# feedparser gives an Atom link without a type this one: on an enclosure it says nothing.
+_DEFAULT_LINK_TYPE = "text/html"
 
 
 @dataclass(frozen=True)
@@ -133,3 +147,69 @@ def _advance(text: str | None, reach: int | None) -> int | None:
         return None
     reach -= len(text.strip())
     return reach if reach >= 0 else None
+
+
+# -- media files: enclosures, attachments -------------------------------------------------------
+
+
+def media_url(base_url: str, href: object) -> str | None:
+    """A media file's URL: absolute http(s), spaces (which hand-made podcast feeds put in file
+    names) escaped, no control characters, and no user name or password (one a relative URL
+    took from a feed behind a password: the archive feeds are public)."""
+    if isinstance(href, str):
+        href = href.strip().replace(" ", "%20")
+    url = absolute_url(base_url, href)
+    if url is None or _CONTROL_CHARACTER.search(url):
+        return None
+    return without_userinfo(url) if "@" in url else url
+
+
+def media_type(value: object) -> str:
+    """A MIME type, `type/subtype` in lower case without its parameters; "" for anything that
+    is not one (and for text/html, what feedparser says of an Atom link with no type)."""
+    if not isinstance(value, str):
+        return ""
+    kind = value.split(";", 1)[0].strip().lower()
+    if kind == _DEFAULT_LINK_TYPE or not _MEDIA_TYPE.fullmatch(kind):
+        return ""
+    return kind
+
+
+def media_length(value: object) -> int:
+    """Bytes, from digits (XML) or a whole number (JSON); 0, unknown, for anything else: a
+    negative, fractional or unbelievable number, words, an empty attribute."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str) and _LENGTH.fullmatch(value.strip()):
+        value = int(value.strip())
+    if not isinstance(value, int):
+        return 0
+    return value if 0 <= value <= MAX_ENCLOSURE_BYTES else 0
+
+
+def media_duration(value: object) -> int | None:
+    """Seconds, from itunes:duration's forms (H:MM:SS, M:SS or seconds, a fraction rounded)
+    or a number; None for anything else, and for more than a year."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str) and len(value) > _LONGEST_DURATION_TEXT:
+        return None
+    try:
+        seconds = parse_duration(value)
+    except (ValueError, OverflowError):
+        return None
+    return seconds if seconds <= MAX_DURATION_SECONDS else None
+
+
+def bounded_enclosures(found: Iterable[Enclosure | None]) -> tuple[Enclosure, ...]:
+    """The media files of one entry: each URL once (the first wins), at most
+    MAX_ENCLOSURES_PER_ENTRY of them; `found` is read no further than that."""
+    kept: dict[str, Enclosure] = {}
+    for enclosure in found:
+        if enclosure is not None and enclosure.url not in kept:
+            kept[enclosure.url] = enclosure
+            if len(kept) == MAX_ENCLOSURES_PER_ENTRY:
+                break
+    return tuple(kept.values())

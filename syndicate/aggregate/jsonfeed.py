@@ -5,7 +5,8 @@ anything; every field is used only when it has the type the spec gives it; names
 with `_` (extensions) are never looked at. An item without an id is discarded, as the spec
 insists; a numeric id is a string. `content_html` is sanitised as articles from other sites
 are, `content_text` and `summary` are text (escaped), `external_url` is the article the item
-is about (an origin, for merging). Relative links resolve against the feed's base (its
+is about (an origin, for merging), `attachments` are its media files (bounded, as RSS's
+enclosures are) and `image` its picture. Relative links resolve against the feed's base (its
 Content-Location, else its URL), and those in an item's HTML against the item's `url`."""
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ from syndicate.aggregate.fields import (
     ParsedFeed,
     absolute_unique,
     absolute_url,
+    bounded_enclosures,
+    media_duration,
+    media_length,
+    media_type,
+    media_url,
     optional_text,
     origin_links_in_html,
     untrusted_text,
@@ -31,6 +37,7 @@ from syndicate.aggregate.fields import (
 from syndicate.aggregate.limits import MAX_FEED_BYTES, MAX_JSON_CONTAINERS, MAX_JSON_DEPTH
 from syndicate.clean import sanitize_article_html, sanitize_untrusted_html, xml_safe
 from syndicate.errors import FeedError
+from syndicate.model import Enclosure
 
 VERSION_PREFIX = "https://jsonfeed.org/version/"
 _START = re.compile(rb"\A(?:\xef\xbb\xbf)?[\s\x00]*\{")  # a UTF-8 BOM, whitespace, then {
@@ -141,6 +148,11 @@ def _string(record: dict[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _number(record: dict[str, Any], key: str) -> int | float | None:
+    value = record.get(key)
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def _item_id(item: dict[str, Any]) -> str | None:
     """The item's id as a string (a number is coerced, as the spec says); None: discard."""
     value = item.get("id")
@@ -198,6 +210,31 @@ def _entry(item: dict[str, Any], base_url: str, feed_authors: list[str]) -> Pars
         # The HTML is the item's page's: its relative links are relative to that page.
         content_html=sanitize_article_html(raw_content, url or base_url) if raw_content else "",
         origin_urls=absolute_unique(candidates, base_url, url),
+        enclosures=_attachments(item, base_url),
+        image_url=media_url(base_url, _string(item, "image")),
+    )
+
+
+def _attachments(item: dict[str, Any], base_url: str) -> tuple[Enclosure, ...]:
+    listed = item.get("attachments")
+    if not isinstance(listed, list):
+        return ()
+    return bounded_enclosures(
+        _attachment(attachment, base_url) for attachment in listed if isinstance(attachment, dict)
+    )
+
+
+def _attachment(attachment: dict[str, Any], base_url: str) -> Enclosure | None:
+    """One attachment: `url` and `mime_type` strings, `size_in_bytes` and
+    `duration_in_seconds` numbers, as the spec gives them (a string there is not read)."""
+    url = media_url(base_url, _string(attachment, "url"))
+    if url is None:
+        return None
+    return Enclosure(
+        url=url,
+        length=media_length(_number(attachment, "size_in_bytes")),
+        media_type=media_type(_string(attachment, "mime_type")),
+        duration=media_duration(_number(attachment, "duration_in_seconds")),
     )
 
 

@@ -5,13 +5,15 @@ as RFC 7303 says; JSON Feed by jsonfeed.py. A DOCTYPE's entities are expanded or
 (entities.py) before feedparser sees them. Every field is a stranger's: titles, names and
 descriptions become plain text, HTML is sanitised, dates that cannot exist become None, and
 links are made absolute against xml:base, else the response's Content-Location, else its URL
-(fields.py)."""
+(fields.py). An entry's media files (RSS <enclosure>, Atom rel="enclosure", else Media RSS's
+audio and video) are kept, bounded; an entry that is nothing but one is an entry."""
 
 from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
@@ -28,7 +30,12 @@ from syndicate.aggregate.fields import (
     ParsedFeed,
     absolute_unique,
     absolute_url,
+    bounded_enclosures,
     content_guid,
+    media_duration,
+    media_length,
+    media_type,
+    media_url,
     origin_links_in_html,
     untrusted_text,
 )
@@ -36,6 +43,7 @@ from syndicate.aggregate.jsonfeed import looks_like_json, parse_json_comments, p
 from syndicate.aggregate.limits import MAX_FEED_BYTES
 from syndicate.clean import sanitize_article_html, sanitize_untrusted_html, xml_safe
 from syndicate.errors import FeedError
+from syndicate.model import Enclosure
 
 __all__ = [
     "COMMENT_FEED_TYPES",
@@ -55,6 +63,7 @@ FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+j
 FALLBACK_FEED_TYPES = ("application/json",)
 COMMENT_FEED_TYPES = ("application/atom+xml", "application/rss+xml", "application/feed+json")
 _ENTRY_SUBSTANCE = ("id", "link", "title", "summary", "content")
+_PLAYABLE = ("audio", "video")  # Media RSS's media:content of these media is a media file
 _ISO_DATE = re.compile(r"\s*(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2}))?)?")
 _CHARSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,39}")
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_BE, codecs.BOM_UTF16_LE)  # UTF-32's start as UTF-16's
@@ -79,7 +88,7 @@ def parse_feed(
     return ParsedFeed(
         title=_feed_text(feed, "title"),
         site_url=absolute_url(feed_base, feed.get("link")),
-        entries=tuple(_entry(entry, base_url) for entry in _usable_entries(document)),
+        entries=tuple(_entries(document, base_url)),
         subtitle=_feed_text(feed, "subtitle") or None,
         author=_person(feed) or None,
         generator=_feed_text(feed, "generator") or None,
@@ -194,7 +203,11 @@ def _parse_document(content: bytes, url: str, base_url: str, content_type: str |
     if not document.get("version") and not document.get("entries"):
         raise FeedError(url, "not a feed (no RSS, Atom or JSON Feed found)")
     problem = document.get("bozo_exception")
-    if document.get("bozo") and not _harmless(problem) and not _usable_entries(document):
+    if (
+        document.get("bozo")
+        and not _harmless(problem)
+        and not _usable_entries(document, media=True)
+    ):
         raise FeedError(url, f"not well-formed XML: {problem}")
     return document
 
@@ -204,10 +217,27 @@ def _harmless(problem: object) -> bool:
     return isinstance(problem, feedparser.ThingsNobodyCaresAboutButMe)
 
 
-def _usable_entries(document: Any) -> list[Any]:
-    """Entries with something in them (a truncated document can end with an empty one)."""
-    entries = document.get("entries", [])
-    return [entry for entry in entries if any(_field(entry, key) for key in _ENTRY_SUBSTANCE)]
+def _usable_entries(document: Any, *, media: bool = False) -> list[Any]:
+    """Entries with something in them (a truncated document can end with an empty one): an
+    id, a link, a title or text, or (`media`) what may be a media file."""
+    return [
+        entry
+        for entry in document.get("entries", [])
+        if _says_something(entry) or (media and any(_media_candidates(entry)))
+    ]
+
+
+def _says_something(entry: Any) -> bool:
+    return any(_field(entry, key) for key in _ENTRY_SUBSTANCE)
+
+
+def _entries(document: Any, base_url: str) -> Iterator[ParsedEntry]:
+    """The usable entries, read: one with no id, link, title or text is kept when it has a
+    media file (a podcast's bare <item><enclosure/></item>)."""
+    for raw in _usable_entries(document, media=True):
+        entry = _entry(raw, base_url)
+        if entry.enclosures or _says_something(raw):
+            yield entry
 
 
 def _base_of(record: Any, default: str) -> str:
@@ -228,8 +258,9 @@ def _entry(entry: Any, document_base_url: str) -> ParsedEntry:
     title = _title(entry)
     raw_summary = _summary_source(entry)
     raw_content = _content_source(entry)
+    enclosures = _enclosures(entry, base_url)
     return ParsedEntry(
-        guid=_guid(entry, url, title),
+        guid=_guid(entry, url, title, enclosures),
         url=url,
         title=title,
         author=_person(entry) or None,
@@ -241,6 +272,8 @@ def _entry(entry: Any, document_base_url: str) -> ParsedEntry:
         source_urls=_source_urls(entry, base_url, url),
         comments_feed_url=_comments_feed_url(entry, base_url),
         comment_count=_comment_count(entry),
+        enclosures=enclosures,
+        image_url=_entry_image(entry, base_url),
     )
 
 
@@ -251,7 +284,7 @@ def _comment(entry: Any, document_base_url: str) -> ParsedComment:
     html = _content_source(entry) or _summary_source(entry)
     author = _person(entry) or title.removeprefix("By: ").strip()
     return ParsedComment(
-        guid=_guid(entry, url, title),
+        guid=_guid(entry, url, title, ()),
         author=author,
         published=_date(entry, "published") or _date(entry, "updated"),
         url=url,
@@ -302,12 +335,14 @@ def _image_url(feed: Any, base_url: str) -> str | None:
     return None
 
 
-def _guid(entry: Any, url: str | None, title: str) -> str:
+def _guid(entry: Any, url: str | None, title: str, enclosures: tuple[Enclosure, ...]) -> str:
     explicit = _text(entry, "id")
     if explicit:
         return explicit
     if url:
         return url
+    if enclosures and not _says_something(entry):
+        return enclosures[0].url  # an entry that is its media file, as podcast apps know it
     date = _text(entry, "published") or _text(entry, "updated")
     fallback = "" if (title or date) else _text(entry, "summary")
     return content_guid(title, date, fallback)
@@ -407,3 +442,58 @@ def _comment_count(entry: Any) -> int | None:
         if isinstance(candidate, str) and candidate.strip().isdigit():
             return int(candidate.strip())
     return None
+
+
+# -- media files --------------------------------------------------------------------------------
+
+
+def _enclosure_links(entry: Any) -> list[Any]:
+    """RSS <enclosure> and Atom link rel="enclosure" (feedparser gives both as links)."""
+    return [link for link in entry.get("links") or [] if link.get("rel") == "enclosure"]
+
+
+def _playable_media(entry: Any) -> list[Any]:
+    """Media RSS's media:content of audio or video (by medium, else by type); its images
+    (a news site's pictures, a video's thumbnails) are not the entry's media files."""
+    found = []
+    for media in entry.get("media_content") or []:
+        medium = str(media.get("medium") or "").lower()
+        kind = media_type(media.get("type")).partition("/")[0]
+        if (medium or kind) in _PLAYABLE:
+            found.append(media)
+    return found
+
+
+def _media_candidates(entry: Any) -> list[Any]:
+    """What may be the entry's media files: its enclosures, else its playable media:content
+    (which repeats an enclosure, or offers other formats of it, when it has one)."""
+    return _enclosure_links(entry) or _playable_media(entry)
+
+
+def _enclosures(entry: Any, base_url: str) -> tuple[Enclosure, ...]:
+    """The entry's media files, bounded; itunes:duration is the first one's."""
+    found = bounded_enclosures(_enclosure(media, base_url) for media in _media_candidates(entry))
+    duration = media_duration(_field(entry, "itunes_duration"))
+    if found and duration is not None and found[0].duration is None:
+        found = (replace(found[0], duration=duration), *found[1:])
+    return found
+
+
+def _enclosure(media: Any, base_url: str) -> Enclosure | None:
+    """One enclosure link or media:content (whose `url`, `filesize` and `duration` are
+    attributes of its own)."""
+    url = media_url(base_url, media.get("href") or media.get("url"))
+    if url is None:
+        return None
+    return Enclosure(
+        url=url,
+        length=media_length(media.get("length") or media.get("filesize")),
+        media_type=media_type(media.get("type")),
+        duration=media_duration(media.get("duration")),
+    )
+
+
+def _entry_image(entry: Any, base_url: str) -> str | None:
+    """An episode's own picture (itunes:image of the item)."""
+    image = entry.get("image")
+    return media_url(base_url, image.get("href")) if isinstance(image, dict) else None

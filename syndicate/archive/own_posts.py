@@ -8,6 +8,7 @@ from html import escape
 
 from syndicate.archive import Archive
 from syndicate.archive.feeds import OWN_POSTS_FEED
+from syndicate.archive.media import own_enclosures, own_image
 from syndicate.config import Settings
 from syndicate.dates import build_now
 from syndicate.layout import Layout
@@ -65,6 +66,8 @@ def own_copy(post: Post, layout: Layout) -> FeedEntry:
         summary_html=escape(post.summary, quote=False),
         content_html=post.content_html,
         source_digest=post.digest or None,
+        enclosures=own_enclosures(post, layout),
+        image_url=own_image(post, layout),
     )
 
 

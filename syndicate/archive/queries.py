@@ -7,12 +7,13 @@ import sqlite3
 from datetime import datetime
 
 from syndicate.archive.base import ArchiveBase, from_iso, iso, wrap_exceptions
+from syndicate.archive.media import enclosures_of
 from syndicate.model import ArchivedComment, ArchivedCopy, Article
 
 # What listing the archive needs of a copy (not its text, which can be large).
 COPY_COLUMNS = (
     "id, feed_url, guid, article_id, url, norm_url, title, published, merge_rule,"
-    " merge_evidence, is_own"
+    " merge_evidence, is_own, enclosures, image_url"
 )
 
 
@@ -26,14 +27,14 @@ class Queries(ArchiveBase):
         if limit is not None:
             wanted = (
                 " WHERE article_id IN (SELECT article_id FROM copies GROUP BY article_id"
-                f" ORDER BY MIN(published) DESC, article_id DESC LIMIT {int(limit)})"
+                f" ORDER BY MIN(published) DESC NULLS LAST, article_id DESC LIMIT {int(limit)})"
             )
         copies_by_article: dict[int, list[sqlite3.Row]] = {}
         for row in self.db.execute(f"SELECT {COPY_COLUMNS} FROM copies{wanted} ORDER BY id"):
             copies_by_article.setdefault(row["article_id"], []).append(row)
         copy_ids = {row["id"] for rows in copies_by_article.values() for row in rows}
         comments_by_copy: dict[int, list[sqlite3.Row]] = {}
-        for row in self.db.execute("SELECT * FROM comments ORDER BY published, id"):
+        for row in self.db.execute("SELECT * FROM comments ORDER BY published NULLS FIRST, id"):
             if row["copy_id"] in copy_ids:
                 comments_by_copy.setdefault(row["copy_id"], []).append(row)
         origins_by_copy: dict[int, set[str]] = {}
@@ -61,7 +62,7 @@ class Queries(ArchiveBase):
                  ON source.article_id = own.article_id AND source.is_own = 0
                JOIN comments AS comment ON comment.copy_id = source.id
                WHERE own.is_own = 1
-               ORDER BY comment.published, comment.id"""
+               ORDER BY comment.published NULLS FIRST, comment.id"""
         )
         found: dict[str, list[ArchivedComment]] = {}
         for row in rows:
@@ -168,6 +169,8 @@ def copy_record(row: sqlite3.Row, feeds: dict[str, str | None]) -> ArchivedCopy:
         own=bool(row["is_own"]),
         merge_rule=row["merge_rule"],
         merge_evidence=row["merge_evidence"],
+        enclosures=enclosures_of(row["enclosures"]),
+        image_url=row["image_url"],
     )
 
 

@@ -1,14 +1,8 @@
-"""The archive's tables, versioned with PRAGMA user_version: each migration runs once, in
+"""The archive's tables, versioned (archive/migrations.py runs them on either engine: SQLite's
+PRAGMA user_version, PostgreSQL's schema_version table): each migration runs once, in
 its own transaction, when an archive of an older version is opened."""
 
 from __future__ import annotations
-
-import sqlite3
-from collections.abc import Callable
-from contextlib import AbstractContextManager
-from pathlib import Path
-
-from syndicate.errors import ArchiveError
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: subscriptions, copies grouped into articles, origins and comments of copies.
@@ -119,28 +113,12 @@ MIGRATIONS: tuple[str, ...] = (
         gone TEXT
     );
     """,
+    # 7: a copy's media files (archive/media.py: a JSON array, NULL for none) and its own
+    # picture. Our own posts were synced without theirs: forgetting the versions synced makes
+    # the next build store each post once more, with them.
+    """
+    ALTER TABLE copies ADD COLUMN enclosures TEXT;
+    ALTER TABLE copies ADD COLUMN image_url TEXT;
+    UPDATE copies SET source_digest = NULL WHERE is_own = 1;
+    """,
 )
-
-
-def migrate(
-    db: sqlite3.Connection,
-    path: Path,
-    *,
-    transaction: Callable[[], AbstractContextManager[sqlite3.Connection]],
-) -> None:
-    """Bring the archive's tables to the newest version, each step in a `transaction()`."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version > len(MIGRATIONS):
-        raise ArchiveError(
-            f"{path}: archive schema {version} is newer than this syndicate "
-            f"understands ({len(MIGRATIONS)}); upgrade syndicate"
-        )
-    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        with transaction():
-            # Another process opening the same new archive may have migrated it meanwhile.
-            if db.execute("PRAGMA user_version").fetchone()[0] >= number:
-                continue
-            for statement in script.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            db.execute(f"PRAGMA user_version = {number}")

@@ -19,6 +19,7 @@ from syndicate.archive.base import (
     wrap_exceptions,
 )
 from syndicate.archive.feeds import FeedProfile, FetchOutcome, update_feed_fetch
+from syndicate.archive.media import enclosures_text
 from syndicate.archive.rules import (
     DATE_WINDOW,
     CopyFacts,
@@ -42,6 +43,8 @@ COPY_VALUES = (
     "content_html",
     "comments_feed_url",
     "source_digest",
+    "enclosures",
+    "image_url",
 )
 UPDATE_COPY = f"UPDATE copies SET {', '.join(f'{c} = ?' for c in COPY_VALUES)} WHERE id = ?"
 INSERT_COPY = (
@@ -98,6 +101,8 @@ class NewCopy:
             entry.content_html,
             entry.comments_feed_url,
             entry.source_digest,
+            enclosures_text(entry.enclosures),
+            entry.image_url,
         )
         facts = CopyFacts(
             norm_url=norm_url,
@@ -224,9 +229,10 @@ class Storing(ArchiveBase):
                        ON CONFLICT (copy_id, guid) DO UPDATE SET author = excluded.author,
                            published = excluded.published, url = excluded.url,
                            content_html = excluded.content_html
-                       WHERE author IS NOT excluded.author
-                           OR published IS NOT excluded.published OR url IS NOT excluded.url
-                           OR content_html IS NOT excluded.content_html""",
+                       WHERE comments.author IS DISTINCT FROM excluded.author
+                           OR comments.published IS DISTINCT FROM excluded.published
+                           OR comments.url IS DISTINCT FROM excluded.url
+                           OR comments.content_html IS DISTINCT FROM excluded.content_html""",
                     (
                         copy_id,
                         comment.guid,
