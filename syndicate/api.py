@@ -204,7 +204,8 @@ class OpenArchive:
 
 @contextmanager
 def open_archive(settings: Settings) -> Iterator[OpenArchive]:
-    """The archive file of `settings`, open for the block (created when missing)."""
+    """The archive of `settings` (a SQLite file or a PostgreSQL database), open for the block
+    (created when missing)."""
     from syndicate.archive import Archive
 
     with Archive(settings.archive) as archive:

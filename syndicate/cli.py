@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from syndicate.config import Settings, load_settings
+from syndicate.config import ArchiveLocation, DatabaseURL, Settings, is_database_url, load_settings
 from syndicate.errors import (
     ArchiveBusy,
     ArchiveError,
@@ -123,7 +123,7 @@ class State:
     """What the group's options give every command."""
 
     config_path: Path | None = None
-    archive_path: Path | None = None
+    archive_path: ArchiveLocation | None = None
     quiet: bool = False
     verbose: int = 0
 
@@ -189,6 +189,20 @@ def verbosity_options(function: F) -> F:
     return click.version_option(__version__, prog_name="syndicate")(function)  # type: ignore[return-value]
 
 
+class ArchiveOption(click.ParamType):
+    """A SQLite file's path, or a PostgreSQL URL kept as it is (a Path would collapse its //)."""
+
+    name = "path|url"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> ArchiveLocation:
+        if isinstance(value, DatabaseURL) or is_database_url(value):
+            return DatabaseURL(value)
+        path: Path = click.Path(dir_okay=False, path_type=Path).convert(value, param, ctx)
+        return path
+
+
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
@@ -200,12 +214,13 @@ def verbosity_options(function: F) -> F:
 @click.option(
     "--archive",
     "archive_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The archive's SQLite file [default: ./archive.sqlite3; env SYNDICATE_ARCHIVE].",
+    type=ArchiveOption(),
+    help="The archive: a SQLite file, or a postgresql:// URL of a PostgreSQL database "
+    "[default: ./archive.sqlite3; env SYNDICATE_ARCHIVE].",
 )
 @verbosity_options
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None, archive_path: Path | None) -> None:
+def cli(ctx: click.Context, config_path: Path | None, archive_path: ArchiveLocation | None) -> None:
     """Publish stored posts as RSS, Atom and JSON Feed, with a comment feed for every post;
     follow other sites' feeds and merge cross-posted copies into one archive."""
     state = ctx.ensure_object(State)
@@ -578,6 +593,7 @@ def serve(state: State, folder: Path | None, host: str, port: int, threads: int)
 
 
 @cli.group(name="import", cls=Commands)
+@verbosity_options
 def import_group() -> None:
     """Import the posts of another blog engine from its export."""
 

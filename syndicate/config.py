@@ -8,6 +8,7 @@ ignored with a warning naming the file and the line (`ConfigWarning`).
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 import re
 import tomllib
@@ -37,9 +38,44 @@ DEFAULT_EMBED_HOSTS = (
     "codepen.io",
     "www.openstreetmap.org",
 )
+# An archive at one of these is a PostgreSQL database; anything else is a SQLite file's path.
+DATABASE_URL_SCHEMES = ("postgresql://", "postgres://")
 # Characters that no feed (XML 1.0) can carry: C0 controls but tab/newline/CR, U+FFFE/U+FFFF.
 # A TOML string can have them (as "\u0000"), and so can the environment (all but NUL).
 _CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def is_database_url(location: object) -> bool:
+    """Whether an archive setting names a PostgreSQL database rather than a file."""
+    return isinstance(location, str) and location.lower().startswith(DATABASE_URL_SCHEMES)
+
+
+class DatabaseURL(str):
+    """The archive as a PostgreSQL database (`[archive] path = "postgresql://…"`), kept as
+    text: a Path would collapse its `//`. It answers what code written for a file asks of the
+    archive setting: a database that is configured exists (opening it says when it cannot be
+    reached), and it has no file to stat."""
+
+    __slots__ = ()
+
+    def exists(self) -> bool:
+        return True
+
+    def stat(self) -> os.stat_result:
+        raise FileNotFoundError(errno.ENOENT, "the archive is a database, not a file", self.shown)
+
+    @property
+    def shown(self) -> str:
+        """For a person: without its password."""
+        from syndicate.urls import hide_password
+
+        return hide_password(str(self))
+
+    def __repr__(self) -> str:
+        return f"DatabaseURL({self.shown!r})"
+
+
+ArchiveLocation = Path | DatabaseURL
 
 
 @dataclass(frozen=True)
@@ -58,7 +94,7 @@ class Settings:
     full_content: bool = True
     id: str | None = None  # the authority in tag: ids; defaults to the base URL's host
     strict: bool = False
-    archive: Path = Path("archive.sqlite3")  # [archive] path
+    archive: ArchiveLocation = Path("archive.sqlite3")  # [archive] path: a file or a URL
     jobs: int = 4  # [fetch] jobs: feeds fetched at once
     archive_feed_limit: int = 100  # [archive] feed_limit: articles in archive.xml/.atom/.json
     hub: str | None = None  # a WebSub hub: every feed names it, publish pings it
@@ -302,6 +338,10 @@ class _BadSetting(ConfigError):
 
 def _convert(name: str, value: Any) -> Any:
     kind = type(getattr(Settings(), name))
+    if name == "archive" and is_database_url(value):
+        if "\0" in value:
+            raise _BadSetting(name, f"expected a path or a postgresql:// URL, got {value!r}")
+        return DatabaseURL(value)
     if name in ("posts", "output", "archive"):
         if not isinstance(value, str | os.PathLike) or "\0" in str(value):
             raise _BadSetting(name, f"expected a path (no NUL in it), got {value!r}")

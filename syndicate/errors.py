@@ -83,8 +83,8 @@ class ArchiveError(SyndicateError):
 class ArchiveBusy(ArchiveError):
     """Another process kept the archive's write lock longer than we wait (exit status 75)."""
 
-    def __init__(self, path: Path, waited: float) -> None:
-        self.path = path
+    def __init__(self, path: Path | str, waited: float) -> None:
+        self.path = path  # the file, or the database's URL without its password
         self.waited = waited
         super().__init__(
             f"{path}: the archive is busy: another syndicate process has been writing to it "
@@ -105,9 +105,10 @@ class LockedError(SyndicateError):
 
 
 class StorageError(ArchiveError):
-    """SQLite could not read or write the archive file; names it (exit status 2)."""
+    """The database could not read or write the archive; names its file, or its URL without
+    the password (exit status 2)."""
 
-    def __init__(self, path: Path, message: str) -> None:
+    def __init__(self, path: Path | str, message: str) -> None:
         self.path = path
         self.message = message
         super().__init__(f"{path}: {message}")
@@ -120,7 +121,7 @@ class ArchiveFull(StorageError):
     """No room left on the archive's disk: the change under way was not written, and what was
     committed before it is intact (exit status 1)."""
 
-    def __init__(self, path: Path, problem: str = "database or disk is full") -> None:
+    def __init__(self, path: Path | str, problem: str = "database or disk is full") -> None:
         self.problem = problem
         super().__init__(
             path,
@@ -133,15 +134,37 @@ class ArchiveFull(StorageError):
 
 
 class ArchiveDamaged(StorageError):
-    """The archive file is damaged: refused before anything reads or writes it (exit status 2)."""
+    """The archive is damaged: a SQLite file is refused before anything reads or writes it
+    (exit status 2). `advice` says what to do; by default, how to recover a SQLite file."""
 
-    def __init__(self, path: Path, problem: str) -> None:
+    def __init__(self, path: Path | str, problem: str, *, advice: str | None = None) -> None:
+        self.problem = problem
+        self.advice = advice
+        if advice is None:
+            advice = (
+                f"Keep a copy, then recover what SQLite can: sqlite3 {path} .recover | sqlite3 "
+                f"{path}.recovered, and move {path}.recovered to {path} (or restore a backup)"
+            )
+        super().__init__(
+            path, f"the archive is damaged ({problem}); nothing was read or written. {advice}"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_archive_damaged, (self.path, self.problem, self.advice))
+
+
+def _archive_damaged(path: Path | str, problem: str, advice: str | None) -> ArchiveDamaged:
+    return ArchiveDamaged(path, problem, advice=advice)
+
+
+class ArchiveUnavailable(StorageError):
+    """The archive's database server cannot be reached, or went away mid-write (exit status 2)."""
+
+    def __init__(self, path: Path | str, problem: str) -> None:
         self.problem = problem
         super().__init__(
             path,
-            f"the archive is damaged ({problem}); nothing was read or written. Keep a copy, "
-            f"then recover what SQLite can: sqlite3 {path} .recover | sqlite3 {path}.recovered, "
-            f"and move {path}.recovered to {path} (or restore a backup)",
+            f"cannot reach the database ({problem}): what was being stored was not written",
         )
 
     def __reduce__(self) -> tuple[Any, ...]:

@@ -1,10 +1,14 @@
-"""The SQLite archive: subscriptions, every copy of every article, merge decisions, comments.
+"""The archive, in a SQLite file or a PostgreSQL database: subscriptions, every copy of every
+article, merge decisions, comments.
 
 Split as reader's `_storage` is, each part a mixin over the one connection of `base`:
 
-    base        opening (pragmas, integrity check, migrations), transactions, grouped
-                commits, the error boundary (SQLite's errors become errors.ArchiveError's)
-    schema      the tables and their migrations
+    base        opening, migrations, transactions, grouped commits, the error boundary
+                (the engine's errors become errors.ArchiveError's)
+    database    what the archive asks of a connection, and opening one for a location
+    sqlite      the SQLite engine (pragmas, integrity check, its errors)
+    postgres    the PostgreSQL engine (SQL and DDL translated, its errors by SQLSTATE)
+    schema      the tables and their migrations (migrations.py runs them on either engine)
     feeds       subscriptions and what each fetch of them says
     comment_feeds  the comment feeds of copies, polled as feeds are (validators, backoff)
     store       storing copies and comments, placing each new copy in its article
@@ -52,8 +56,9 @@ __all__ = [
 
 
 class Archive(Subscriptions, CommentFeeds, Storing, Overrides, Queries):
-    """One open archive file. Not shared between threads: fetch in threads, store here."""
+    """One open archive: a SQLite file's path, or a `postgresql://` URL. Not shared between
+    threads: fetch in threads, store here."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, location: Path | str) -> None:
         # Read here, when the archive is opened, so that a test can shorten the wait.
-        super().__init__(path, busy_seconds=BUSY_SECONDS)
+        super().__init__(location, busy_seconds=BUSY_SECONDS)

@@ -30,8 +30,8 @@ def test_a_parsed_entry_is_the_copy_the_archive_stores() -> None:
     assert parse.ParsedComment is CommentInput is FeedComment
 
 
-def test_the_records_are_frozen(tmp_path: Path) -> None:
-    with Archive(tmp_path / "archive.sqlite3") as archive:
+def test_the_records_are_frozen(archive_location: Path | str) -> None:
+    with Archive(archive_location) as archive:
         feed = archive.subscribe("https://x.example/feed")
         archive.store_entries(feed, [entry("a")])
         (article,) = archive.articles()
@@ -44,8 +44,8 @@ def entry(guid: str) -> FeedEntry:
     return shared_entry(guid, published=WHEN)
 
 
-def test_records_print_as_the_archive_json_schema(tmp_path: Path) -> None:
-    with Archive(tmp_path / "archive.sqlite3") as archive:
+def test_records_print_as_the_archive_json_schema(archive_location: Path | str) -> None:
+    with Archive(archive_location) as archive:
         feed = archive.subscribe("https://x.example/feed", name="X")
         archive.store_entries(feed, [entry("a")])
         copy_id = archive.copy_id(feed.url, "a")
@@ -68,6 +68,8 @@ def test_records_print_as_the_archive_json_schema(tmp_path: Path) -> None:
         ("own", False),
         ("merge_rule", None),
         ("merge_evidence", None),
+        ("enclosures", []),
+        ("image", None),
     ]
     (said,) = printed["comments"]
     assert list(said) == [
