@@ -2,7 +2,13 @@
 
 waitress (a production WSGI server) runs a small werkzeug application: the right Content-Type
 for each kind of feed, ETag and Last-Modified with 304s, HEAD, gzip for clients that accept
-it, no way out of the folder and no dotfiles (the lock, the manifest).
+it, no way out of the folder and no dotfiles (the lock, the manifest). A missing file is
+answered with the folder's 404.html (status 404) when it has one.
+
+The folder's `_redirects` (the format Netlify and Cloudflare Pages read; the build writes one
+for a site that moved from WordPress: site/redirects.py) is followed: a request its rules
+match is answered with the rule's status and Location, a rule not forced (`301!`) only where
+no file is, as on Netlify. The file itself is not served, as those hosts do not serve it.
 
 An RSS or Atom feed has two representations, chosen by the request's Accept (`Vary: Accept`):
 the feed itself, and for a browser, which prefers text/html to every feed type, an HTML page
@@ -36,11 +42,14 @@ from waitress.task import ThreadedTaskDispatcher
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.security import safe_join
+from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from syndicate.render.feedview import feed_page
+from syndicate.site.redirects import REDIRECTS, RedirectRules, parse_redirects
 
 INDEX = "index.html"
+NOT_FOUND_PAGE = "404.html"
 COMPRESSIBLE = (
     "text/",
     "application/rss+xml",
@@ -108,17 +117,86 @@ def make_app(root: Path) -> WsgiApp:
         try:
             if request.method not in ("GET", "HEAD"):
                 raise MethodNotAllowed(valid_methods=["GET", "HEAD"])
-            return file_response(request, resolve(root, request.path))
+            try:
+                path: Path | None = resolve(root, request.path)
+            except NotFound:
+                path = None
+            moved = redirect_response(root, request, file_exists=path is not None)
+            if moved is not None:
+                return moved
+            if path is not None and path.name == INDEX and not request.path.endswith(("/", INDEX)):
+                return folder_redirect(request)  # a folder named without its slash
+            if path is None:
+                return not_found_response(root)
+            return file_response(request, path)
         except HTTPException as error:
             return error.get_response(request.environ)  # type: ignore[return-value]
 
     return app  # type: ignore[return-value]
 
 
+def redirect_response(root: Path, request: Request, *, file_exists: bool) -> Response | None:
+    """The redirect that the folder's `_redirects` has for this request, if any."""
+    rules = folder_redirects(root)
+    if not rules:
+        return None
+    query = {name: request.args[name] for name in request.args}
+    found = rules.match(request.path, query, file_exists=file_exists)
+    if found is None:
+        return None
+    rule, location = found
+    response = redirect(location, code=rule.status)
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
+
+
+def folder_redirect(request: Request) -> Response:
+    """`/2019/05/hello` -> `/2019/05/hello/`, as static servers answer a folder without its
+    slash: the page's relative links resolve against its folder only from there."""
+    location = "/" + request.path.lstrip("/") + "/"  # never `//host/`: another site's
+    if request.query_string:
+        location += "?" + request.query_string.decode("latin-1")
+    response = redirect(location, code=301)
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
+
+
+def folder_redirects(root: Path) -> RedirectRules:
+    """The rules of root/_redirects, read again only when the file changes."""
+    try:
+        stat = (root / REDIRECTS).stat()
+    except OSError:
+        return RedirectRules(())
+    return _parsed_redirects(root / REDIRECTS, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _parsed_redirects(path: Path, mtime_ns: int, size: int) -> RedirectRules:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return RedirectRules(())
+    return RedirectRules(parse_redirects(text))
+
+
+def not_found_response(root: Path) -> Response:
+    """404, with the folder's 404.html when it has one (the build writes it)."""
+    page = root / NOT_FOUND_PAGE
+    try:
+        body = page.read_bytes() if page.is_file() else None
+    except OSError:
+        body = None
+    if body is None:
+        raise NotFound()
+    return Response(body, status=404, headers=[("Content-Type", HTML)])
+
+
 def resolve(root: Path, url_path: str) -> Path:
     """The file a URL path names inside root; folders serve their index.html."""
     relative = url_path.lstrip("/")
-    if any(part.startswith(".") for part in relative.split("/") if part):
+    if any(part.startswith(".") for part in relative.split("/") if part) or relative == REDIRECTS:
         raise NotFound()
     joined = safe_join(str(root), relative) if relative else str(root)
     if joined is None:

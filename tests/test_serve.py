@@ -374,3 +374,103 @@ def test_the_page_shows_feed_text_as_text_and_links_only_to_the_web(
     assert links == ['https://example.org/?a=1&b="2"']  # javascript: is no link
     assert page.xpath("//article/h2/a/text()") == ['"quoted" & fine']
     assert "Said & done" in page.text_content()
+
+
+# -- 404.html, folders without their slash, the folder's _redirects -------------------------------
+
+REDIRECTS = """# rules as Netlify's _redirects has them
+/old-feed/ /rss.xml 301
+/gone/:name/feed/ /posts/:name/comments.xml 302
+/rss.xml /atom.xml 301
+/forced/ /tags/a.atom 308!
+/ q=1 /feed.json 301!
+/ p=:id /posts/p:id/index.html 301!
+/files/* /posts/:splat 301
+/rewritten /posts/p1/index.html 200
+/localised /posts/p2/index.html 302 Country=fr
+"""
+
+
+def raw_get(served: Served, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection(served.base_url.split("/")[2], timeout=10)
+    connection.request(method, path)
+    response = connection.getresponse()
+    return response.status, dict(response.getheaders()), response.read()
+
+
+@pytest.fixture(scope="module")
+def moved_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, Path]]:
+    root = tmp_path_factory.mktemp("serve-redirects")
+    posts, output = root / "posts", root / "out"
+    posts.mkdir()
+    for n in range(1, 3):
+        (posts / f"p{n}.md").write_text(f"---\ntitle: Post {n}\ndate: 2024-05-0{n}\n---\nHi.\n")
+    assert run_build(posts, output).exit_code == 0
+    (output / "_redirects").write_text(REDIRECTS, encoding="utf-8")
+    with serving(output) as served:
+        yield served, output
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "location"),
+    [
+        ("/old-feed/", 301, "/rss.xml"),
+        ("/old-feed", 301, "/rss.xml"),  # with or without its slash, as Netlify compares
+        ("/gone/p1/feed/", 302, "/posts/p1/comments.xml"),
+        ("/forced/", 308, "/tags/a.atom"),
+        ("/?q=1", 301, "/feed.json"),
+        ("/?q=1&other=2", 301, "/feed.json"),
+        ("/?p=2", 301, "/posts/p2/index.html"),
+        ("/files/p1/index.html", 301, "/posts/p1/index.html"),
+        ("/posts/p1", 301, "/posts/p1/"),  # a folder, named without its slash
+        ("//posts/p1", 301, "/posts/p1/"),  # never to //posts/...: another host
+    ],
+)
+def test_the_folders_redirects_are_answered(
+    moved_site: tuple[Served, Path], path: str, status: int, location: str
+) -> None:
+    served, _ = moved_site
+    got, headers, _ = raw_get(served, path)
+    assert (got, headers.get("Location")) == (status, location)
+    head, head_headers, body = raw_get(served, path, "HEAD")
+    assert (head, head_headers.get("Location"), body) == (status, location, b"")
+
+
+@pytest.mark.parametrize(
+    ("path", "served_file"),
+    [
+        ("/rss.xml", "rss.xml"),  # a file is there and the rule is not forced (`301!`)
+        ("/", "index.html"),  # the query rules want their query
+        ("/?q=2", "index.html"),
+        ("/rewritten", None),  # a rewrite (200) is no redirect: a static server cannot do it
+        ("/localised", None),  # nor can it see where a client is
+    ],
+)
+def test_what_a_static_server_cannot_or_should_not_follow_is_not_followed(
+    moved_site: tuple[Served, Path], path: str, served_file: str | None
+) -> None:
+    served, output = moved_site
+    status, headers, body = raw_get(served, path)
+    assert "Location" not in headers
+    if served_file is None:
+        assert status == 404
+    else:
+        assert (status, body) == (200, (output / served_file).read_bytes())
+
+
+def test_a_missing_path_gets_the_sites_404_page(moved_site: tuple[Served, Path]) -> None:
+    served, output = moved_site
+    for path in ("/no-such-page/", "/_redirects", "/.syndicate-manifest.json", "/gone/p1/"):
+        status, headers, body = raw_get(served, path)
+        assert status == 404, path
+        assert headers["Content-Type"] == "text/html; charset=utf-8"
+        assert body == (output / "404.html").read_bytes()
+    status, _, body = raw_get(served, "/no-such-page/", "HEAD")
+    assert (status, body) == (404, b"")
+
+
+def test_without_a_404_page_a_missing_path_is_a_plain_404(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("<p>hi</p>")
+    with serving(tmp_path) as served:
+        status, _, body = raw_get(served, "/nothing")
+    assert status == 404 and b"Not Found" in body

@@ -29,7 +29,7 @@ OWN_KEYS = frozenset(
     (
         *("title", "date", "updated", "author", "tags", "slug", "summary", "id", "draft"),
         *("comments", "enclosure", "episode", "season", "episode_type", "explicit", "image"),
-        *("duration", "page"),
+        *("duration", "page", "url"),
     )
 )
 READ_AS = {  # another engine's key -> ours, used when ours is not given
@@ -48,7 +48,7 @@ LEFT_ALONE = frozenset(
         *("aliases", "audio", "authors", "build", "cascade", "expirydate", "headless"),
         *("images", "iscjklanguage", "keywords", "layout", "linktitle", "markup", "menu"),
         *("menus", "outputs", "params", "resources", "series", "sitemap", "translationkey"),
-        *("type", "url", "weight", "videos", "toc", "showtoc", "tocopen", "hidemeta"),
+        *("type", "weight", "videos", "toc", "showtoc", "tocopen", "hidemeta"),
         *("disableshare", "cover", "searchhidden", "canonicalurl", "editpost", "math"),
         *("katex", "mermaid", "featured_image", "featuredimage", "thumbnail", "subtitle"),
         *("featured", "noindex", "robotsnoindex", "unlisted", "hidden", "lang", "language"),

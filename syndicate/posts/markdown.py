@@ -1,7 +1,9 @@
 """Markdown posts with YAML (`---`) or TOML (`+++`) front matter, as Jekyll and Hugo keep them.
 
-Front matter: title, date, updated, author, tags, slug, summary, id, draft, and `comments`:
-a list of {id, author, author_url, date, body (Markdown), in_reply_to, likes}.
+Front matter: title, date, updated, author, tags, slug, summary, id, draft, page (a page of the
+site, in no feed or list), url (the page's path under the base URL, `/2019/05/hello/`, which
+wins over [site] permalink), and `comments`: a list of {id, author, author_url, date, body
+(Markdown), in_reply_to, likes, type (comment, pingback, trackback)}.
 
 Media: `enclosure` is a URL, a file beside the post (under the post file's folder), a mapping
 {url or file, length, type, duration, title}, or a list of them; without one, the body's own
@@ -29,7 +31,7 @@ from cmarkgfm.cmark import Options
 
 from syndicate.clean import sanitize_untrusted_html, xml_safe
 from syndicate.errors import PostError, PostWarning
-from syndicate.layout import make_slug
+from syndicate.layout import make_slug, url_path_problem
 from syndicate.model import Comment, Post
 from syndicate.posts.base import (
     ReadResult,
@@ -176,6 +178,7 @@ def read_post(path: Path, *, zone: tzinfo, max_bytes: int) -> ReadResult:
         comments=parse_comments(front, zone),
         draft=parse_draft(front),
         page=parse_bool(front, "page"),
+        url_path=parse_url_path(front),
         enclosures=media.enclosures,
         episode=media.episode,
         local_files=media.local_files,
@@ -229,6 +232,18 @@ def parse_tags(front: FrontMatter) -> tuple[str, ...]:
         raise front.error(key, f"{key!r} must be a list or comma-separated text")
     tags = (xml_safe(str(tag)).strip() for tag in value)
     return tuple(dict.fromkeys(tag for tag in tags if tag))
+
+
+def parse_url_path(front: FrontMatter) -> str | None:
+    """`url`: where the page is under the base URL ("/2019/05/hello/"); refused when it is no
+    path that stays in the output folder."""
+    path = front.text("url")
+    if path is None:
+        return None
+    problem = url_path_problem(path)
+    if problem:
+        raise front.error("url", f"'url' {problem}: {shown(path)}")
+    return "/" + path.lstrip("/")
 
 
 def parse_draft(front: FrontMatter) -> bool:

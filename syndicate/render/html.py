@@ -109,8 +109,11 @@ def render_post_page(
     neighbours: Neighbours,
     embed_hosts: tuple[str, ...] = (),
 ) -> bytes:
-    """A post's page: the summary above the body only when it is not the body's own lead."""
+    """A post's page: the summary above the body only when it is not the body's own lead. A
+    page of the site (Post.page) shows no date, author or tags (it is in no list, as
+    WordPress's pages are not); its comments show as a post's do."""
     view = _post_view(post, layout, site)
+    view["is_page"] = post.page
     view["content_html"] = sanitize_author_html(post.content_html, embed_hosts)
     view["lead"] = post.summary if post.summary and not post.summary_is_lead else ""
     return _render(
@@ -160,21 +163,30 @@ def _site_context(site: SiteView) -> dict[str, str]:
 
 
 def _post_view(post: Post, layout: Layout, site: SiteView) -> dict[str, Any]:
+    tags = () if post.page else dict.fromkeys(post.tags)
     return {
         "title": post.title,
         "url": layout.url(layout.post_page(post)),
         "summary": post.summary,
         "author": post.author,
-        "tags": [{"name": tag, "url": site.tag_url(tag)} for tag in dict.fromkeys(post.tags)],
+        "tags": [{"name": tag, "url": site.tag_url(tag)} for tag in tags],
         "comment_count": post.comment_count,
         "published_iso": post.published.isoformat(),
         "published_human": human_date(post.published),
     }
 
 
+# How a page names what another site's link to the post is, as WordPress's themes do
+# ("Pingback: <a>Site » Post</a>"); a comment has none ("Ann says:").
+PING_LABELS = {"pingback": "Pingback", "trackback": "Trackback"}
+
+
 def _comment_view(node: CommentNode, post: Post, layout: Layout) -> dict[str, Any]:
     comment = node.comment
+    kind = comment.kind if comment.kind in PING_LABELS else "comment"
     return {
+        "kind": kind,
+        "ping_label": PING_LABELS.get(kind),
         "anchor": comment_anchor(comment.id) if node.anchored else None,
         "permalink": layout.comment_url(post, comment),
         "author": comment.author,

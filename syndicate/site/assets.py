@@ -2,7 +2,9 @@
 
 A post file at `posts/2024/trip.md` that shows `photos/boat.jpg` (beside it, in
 `posts/2024/photos/`) has its page at `posts/<slug>/index.html` in the output, so the file goes
-to `posts/<slug>/photos/boat.jpg` and the relative link resolves as it did beside the post.
+to `posts/<slug>/photos/boat.jpg` and the relative link resolves as it did beside the post (in
+the page's folder wherever its permalink puts it: layout.PostPlace.folder_file). A copy that
+would land on a post's own page or feed, or on another post's copy, is not made (a warning).
 
 A file is copied only when it changed: the manifest keeps the size and modification time it
 was copied at, and a build that finds them the same leaves the copy alone (a cron run that
@@ -18,7 +20,7 @@ import hashlib
 import os
 import shutil
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -37,7 +39,7 @@ class Asset:
     """One file beside a post: where it is, and where its copy goes in the output folder."""
 
     source: str  # the file beside the post, named from the post file's own name
-    target: str  # under the output folder: posts/<slug>/<the path relative to the post>
+    target: str  # under the output folder: the page's folder/<the path relative to the post>
 
 
 @dataclass
@@ -52,6 +54,7 @@ class AssetCheck:
 def post_assets(post: Post, layout: Layout, problems: list[PostWarning]) -> list[Asset]:
     """The files beside `post` to copy; a name that cannot be copied safely is a warning."""
     folder = os.path.dirname(post.source)
+    page_folder = layout.place(post).folder_file
     assets = []
     for relative in dict.fromkeys(post.local_files):
         reason = unsafe_reason(relative)
@@ -59,7 +62,7 @@ def post_assets(post: Post, layout: Layout, problems: list[PostWarning]) -> list
             problems.append(PostWarning(post.source, f"{relative!r} is not copied: {reason}"))
             continue
         source = os.path.join(folder, *PurePosixPath(relative).parts)
-        assets.append(Asset(source, layout.post_folder(post) + str(PurePosixPath(relative))))
+        assets.append(Asset(source, page_folder + str(PurePosixPath(relative))))
     return assets
 
 
@@ -124,12 +127,25 @@ class AssetCopier:
         self.check = AssetCheck({}, [])
 
     def outputs(
-        self, posts: Iterable[Post], unchanged: Callable[[str, str], bool]
+        self,
+        posts: Iterable[Post],
+        unchanged: Callable[[str, str], bool],
+        *,
+        taken: Collection[str] = (),
     ) -> Iterator[tuple[str, bool]]:
         """(path, whether its copy changed) of every file beside the posts that is there;
-        `unchanged(path, key)`: True when the last build made `path` from `key` (SitePlan's)."""
+        `unchanged(path, key)`: True when the last build made `path` from `key` (SitePlan's);
+        `taken`: the posts' own files, which no copy replaces."""
+        copied: dict[str, str] = {}  # target -> its source
         for post in posts:
             for asset in post_assets(post, self.layout, self.check.problems):
+                if copied.get(asset.target) == asset.source:
+                    continue  # two posts beside one file, with their pages in one folder
+                clash = _clash(asset, taken, copied)
+                if clash:
+                    self.check.problems.append(PostWarning(post.source, clash))
+                    continue
+                copied[asset.target] = asset.source
                 state = self.check.sources[asset.source] = source_state(asset.source)
                 if state is None:
                     message = f"{asset.source} is linked but is not a file here: not copied"
@@ -138,6 +154,15 @@ class AssetCopier:
                 if unchanged(asset.target, copy_key(asset.source, state)):
                     continue
                 yield asset.target, copy_if_changed(asset.source, self.output / asset.target)
+
+
+def _clash(asset: Asset, taken: Collection[str], copied: dict[str, str]) -> str | None:
+    if asset.target in taken:
+        return f"{asset.source} is not copied: {asset.target} is a post's own page or feed"
+    other = copied.get(asset.target)
+    if other is not None:
+        return f"{asset.source} is not copied: {asset.target} is the copy of {other}"
+    return None
 
 
 def sources_as_left(sources: dict[str, FileState]) -> bool:

@@ -17,6 +17,7 @@ from html import escape
 from urllib.parse import urlsplit
 
 from syndicate.archive import OWN_POSTS_FEED, Archive
+from syndicate.archive.media import own_enclosures, own_image
 from syndicate.config import Settings
 from syndicate.layout import Layout
 from syndicate.model import (
@@ -87,6 +88,8 @@ def own_posts_view(
             own=True,
             merge_rule=None,
             merge_evidence=None,
+            enclosures=own_enclosures(post, layout),
+            image_url=own_image(post, layout),
         )
         articles.append(Article(id=number, title=post.title, published=published, copies=(copy,)))
         texts.posts[number] = post

@@ -182,7 +182,8 @@ def _write(
     )
     shown = [post for post, _ in posts.values()]
     layout = Layout.for_settings(settings)
-    archive = own_posts_view(shown, layout, limit=settings.archive_feed_limit, full=cache.full)
+    feed_posts = [post for post in shown if not post.page]
+    archive = own_posts_view(feed_posts, layout, limit=settings.archive_feed_limit, full=cache.full)
     edited = {slug for slug, (_, is_edited) in posts.items() if is_edited}
     plan = EditPlan(
         settings,
@@ -244,7 +245,7 @@ class EditPlan(SitePlan):
         yield from self.tag_feeds(tags).items()
         if listing.open_page and edited.intersection(listing.open_members):
             yield from self.render((HISTORY_PAGE, 0)).items()
-        for post in self.posts:
+        for post in self.posts_and_pages():
             if post.slug in edited and self.needs_render(post):
                 yield from self.post_files(self.full(post), self.neighbours(post)).items()
 

@@ -40,7 +40,8 @@ class Listing:
     open_members: list[str]  # slugs of that page's posts
     newest_page: int | None  # the newest archive page (the feeds link to it)
     comment_posts: list[str]  # slugs of the posts whose comments the site's comment feed shows
-    order: list[str]  # slugs of every post, newest first: a post's page links to its neighbours
+    order: list[str]  # slugs of every post (not the pages), newest first: a post's page links to
+    # its neighbours
     assets: dict[str, tuple[int, int] | None]  # file beside a post -> (size, mtime_ns) copied
     title: str  # the site's title as the build worked it out (it may come from the posts)
     report: tuple[int, int, list[PostError], list[PostWarning]]  # posts, drafts, errors, warnings
@@ -61,7 +62,10 @@ class Listing:
         return shown
 
     def neighbours(self, slug: str) -> tuple[str | None, str | None]:
-        """The slugs of the posts just newer and just older than `slug` (None at the ends)."""
+        """The slugs of the posts just newer and just older than `slug` (None at the ends, and
+        for a page of the site, which is in no list)."""
+        if slug not in self.order:
+            return None, None
         position = self.order.index(slug)
         newer = self.order[position - 1] if position > 0 else None
         older = self.order[position + 1] if position + 1 < len(self.order) else None

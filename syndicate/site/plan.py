@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 from syndicate import layout as paths
 from syndicate.config import Settings
 from syndicate.dates import build_now
+from syndicate.errors import PostWarning
 from syndicate.files import write_if_changed
 from syndicate.layout import Layout
 from syndicate.lock import output_lock
@@ -39,7 +40,7 @@ from syndicate.render.feeds import (
 from syndicate.render.html import FeedLink, Neighbours, SiteView, render_post_page
 from syndicate.render.jsonfeed import render_json_feed
 from syndicate.render.stylesheet import stylesheet_files
-from syndicate.site import pages, sitemap, websub
+from syndicate.site import pages, redirects, sitemap, websub
 from syndicate.site.assets import AssetCopier
 from syndicate.site.backfeed import ArchiveView, read_archive, with_backfed_comments
 from syndicate.site.comments import (
@@ -58,6 +59,7 @@ from syndicate.site.listing import (
     save_listing,
     slugs,
 )
+from syndicate.site.permalinks import SITE_FILES, place_posts
 from syndicate.site.report import BuildReport, stamp_of
 from syndicate.site.writer import (
     FileData,
@@ -97,12 +99,17 @@ def _build(
         settings.posts, zone=settings.zone, cache=cache, max_post_bytes=settings.max_post_bytes
     )
     schedule = scheduled(loaded.posts, now=build_now(), future=settings.future)
-    loaded.posts = schedule.due
+    layout = Layout.for_settings(settings)
+    placement = place_posts(schedule.due, layout)
+    loaded.posts = placement.posts
+    for refused in placement.errors:  # not a post of this build: no edit build may render it
+        size, mtime_ns, _ = loaded.files[str(refused.path)]
+        loaded.files[str(refused.path)] = (size, mtime_ns, None)
     report = BuildReport(
         scheduled=[(post.slug, post.published) for post in schedule.waiting],
         posts=len(loaded.posts),
         drafts=loaded.drafts,
-        errors=list(loaded.errors),
+        errors=[*loaded.errors, *placement.errors],
         warnings=list(loaded.warnings),
     )
     if settings.strict and loaded.errors:
@@ -111,13 +118,13 @@ def _build(
     prepare_output(settings.output)
     with nullcontext() if lock_held else output_lock(settings.output):
         limit = settings.archive_feed_limit
-        archive = read_archive(settings, loaded.posts, limit=limit, full=cache.full)
-        layout = Layout.for_settings(settings)
+        feed_posts = [post for post in loaded.posts if not post.page]
+        archive = read_archive(settings, feed_posts, limit=limit, full=cache.full)
         posts = with_backfed_comments(loaded.posts, archive.backfed, layout)
         plan = SitePlan(settings, posts, archive, full=cache.full)
         forget_listing(settings.output)  # until this build has written all it will
         report.absorb(write_site(settings.output, plan))
-        report.warnings += plan.assets.check.problems
+        report.warnings += [*plan.assets.check.problems, *plan.problems]
         finish(settings, report, layout, stamp_inputs)
         if stamp_inputs and cache.available:  # a build after edits needs the cache's posts
             save_listing(settings.output, plan.listing(loaded.files, report))
@@ -152,7 +159,9 @@ class SitePlan:
         self.settings = settings
         self.archive = archive or ArchiveView()
         self.layout = Layout.for_settings(settings)
-        self.posts = sorted(posts, key=post_order, reverse=True)
+        ordered = sorted(posts, key=post_order, reverse=True)
+        self.posts = [post for post in ordered if not post.page]  # what feeds and lists show
+        self.pages = [post for post in ordered if post.page]  # pages of the site: their own alone
         self.full = full  # a post with its HTML (the loader may leave it out)
         self.output = settings.output
         self.keep: set[str] = set()  # produced by an earlier build and still right as it is
@@ -168,7 +177,8 @@ class SitePlan:
         self.assets = AssetCopier(self.output, self.layout)
         self.list_jobs: list[pages.ListJob] = []  # the pages of lists to render (outputs)
         self.comment_feed_posts: list[str] = []  # slugs, once site_comment_feeds has run
-        self.title = title or settings.title or shared_site_name(self.posts) or DEFAULT_TITLE
+        self.problems: list[PostWarning] = []  # what the build could not do as asked
+        self.title = title or settings.title or shared_site_name(ordered) or DEFAULT_TITLE
         self.author = settings.author or self.title
         self.home_url = settings.base_url
         self.context = site_context(settings, self.title, self.author)
@@ -185,7 +195,8 @@ class SitePlan:
             yield from stylesheet_files().items()
         yield from pages.not_found_outputs(self)
         yield from sitemap.sitemap_outputs(self)
-        yield from self.assets.outputs(self.posts, self.unchanged)  # files beside the posts
+        yield from redirects.redirect_outputs(self)  # the old WordPress feed URLs
+        yield from self.assets.outputs(self.posts_and_pages(), self.unchanged, taken=self.taken())
         self.list_jobs = pages.list_page_jobs(self)  # the index's pages and the tags' (pages.py)
         list_work = [(LIST_PAGE, number) for number in range(len(self.list_jobs))]
         yield from self.rendered([*list_work, *self.history_work(), *self.post_work()])
@@ -197,8 +208,26 @@ class SitePlan:
             self.title, self.settings.language, self.home_url, lambda t: url(pages.tag_page(t))
         )
 
+    def posts_and_pages(self) -> list[Post]:
+        return [*self.posts, *self.pages]
+
+    def taken(self) -> set[str]:
+        """The files that no copy of a file beside a post may replace: the site's, the posts'."""
+        if not any(post.local_files for post in self.posts_and_pages()):
+            return set()
+        own = {file for post in self.posts_and_pages() for file in self.own_files(post)}
+        return own | SITE_FILES
+
+    def own_files(self, post: Post) -> tuple[str, str, str]:
+        """The files of a post's own: its comment feeds and its page, under the output folder."""
+        place = self.layout.place(post)
+        return (place.comments_rss_file, place.comments_atom_file, place.page_file)
+
     def neighbours(self, post: Post) -> Neighbours:
-        """The posts before and after `post` by date, which its page links to."""
+        """The posts before and after `post` by date, which its page links to (a page of the
+        site has none: it is in no list)."""
+        if post.page:
+            return Neighbours()
         if self._positions is None:
             self._positions = {listed.slug: n for n, listed in enumerate(self.posts)}
         return pages.neighbours_in(self.posts, self._positions[post.slug], self)
@@ -261,6 +290,8 @@ class SitePlan:
             return self.paging().pages[number]
         if kind == LIST_PAGE:
             return self.list_jobs[number]
+        if kind == PAGE:
+            return Neighbours()
         return self.neighbours(self.posts[number])
 
     def unit_posts(self, unit: Work) -> tuple[Post, ...]:
@@ -271,18 +302,18 @@ class SitePlan:
             if self._by_id is None:
                 self._by_id = {self.layout.post_id(post): post for post in self.posts}
             return tuple(self._by_id[member] for member in self.paging().pages[number].members)
+        if kind == PAGE:
+            return (self.pages[number],)
         return (self.posts[number],)
 
     def post_work(self) -> list[Work]:
-        return [(POST, index) for index, post in enumerate(self.posts) if self.needs_render(post)]
+        posts = [(POST, index) for index, post in enumerate(self.posts) if self.needs_render(post)]
+        pages = [(PAGE, index) for index, page in enumerate(self.pages) if self.needs_render(page)]
+        return [*posts, *pages]
 
     def needs_render(self, post: Post) -> bool:
         """False (and its files kept) when a post's files are still as the last build wrote them."""
-        own = (
-            self.layout.post_comments_rss(post),
-            self.layout.post_comments_atom(post),
-            self.layout.post_page(post),
-        )
+        own = self.own_files(post)
         return not self.unchanged(*own, post_key(self.context, post, self.neighbours(post)))
 
     def site_feeds(self) -> dict[str, bytes]:
@@ -321,7 +352,7 @@ class SitePlan:
             COMMENT_FEED_LIMIT,
             (
                 (post.last_modified.timestamp() if when is None else when, post.slug, i, post)
-                for post in self.posts
+                for post in self.posts_and_pages()  # as WordPress's, with the pages' comments
                 if post.comment_count
                 for i, when in enumerate(post.comment_times())
             ),
@@ -359,32 +390,37 @@ class SitePlan:
         before and after it (worked out from the plan's posts when not given)."""
         layout = self.layout
         neighbours = self.neighbours(post) if neighbours is None else neighbours
-        rss_path, atom_path = layout.post_comments_rss(post), layout.post_comments_atom(post)
-        page_url = layout.url(layout.post_page(post))
+        place = layout.place(post)
+        page_url = layout.url(place.page)
         items = comment_items(post, limit=POST_COMMENT_FEED_LIMIT)
         updated = max(post.last_modified, latest_comment_date(post) or post.last_modified)
         meta = self.meta(
             f"Comments on: {post.title}",
             f"Comments on “{post.title}”",
             page_url,
-            rss_path,
-            atom_path,
+            place.comments_rss,
+            place.comments_atom,
             updated,
         )
         feed = render_comment_feed(meta, items, layout, name_the_post=False)
         post_feeds = [
-            FeedLink(f"Comments on: {post.title} (RSS)", layout.url(rss_path), RSS_TYPE),
-            FeedLink(f"Comments on: {post.title} (Atom)", layout.url(atom_path), ATOM_TYPE),
+            FeedLink(f"Comments on: {post.title} (RSS)", meta.rss_url, RSS_TYPE),
+            FeedLink(f"Comments on: {post.title} (Atom)", meta.atom_url, ATOM_TYPE),
         ]
+        tag_feeds = [] if post.page else self.tag_feed_links(post.tags)  # a page is in no tag
         page = render_post_page(
             site=self.site_view(),
             post=page_threads(post),
             layout=layout,
-            feeds=[*self.site_feed_links(), *post_feeds, *self.tag_feed_links(post.tags)],
+            feeds=[*self.site_feed_links(), *post_feeds, *tag_feeds],
             neighbours=neighbours,
             embed_hosts=self.settings.embed_hosts,
         )
-        return {rss_path: feed.rss, atom_path: feed.atom, layout.post_page(post): page}
+        return {
+            place.comments_rss_file: feed.rss,
+            place.comments_atom_file: feed.atom,
+            place.page_file: page,
+        }
 
     def archive_feeds(self) -> dict[str, bytes]:
         """Every article with all its copies: ours and those found on the sites we follow."""
@@ -616,10 +652,10 @@ PARALLEL_RENDER_FROM = 200  # fewer units (pages, posts) than this: workers cost
 RENDER_BATCH = 2000  # units in flight at once, so rendered files never pile up in memory
 RENDER_CHUNK = 50  # units a worker takes at a time
 _WORKER_PLAN: SitePlan | None = None  # in a render worker: the site's plan, without posts
-HISTORY_PAGE, LIST_PAGE, POST = "history page", "list page", "post"
+HISTORY_PAGE, LIST_PAGE, POST, PAGE = "history page", "list page", "post", "page"
 T = TypeVar("T")
-# (HISTORY_PAGE, position in paging().pages), (LIST_PAGE, position in list_jobs) or (POST,
-# index in posts)
+# (HISTORY_PAGE, position in paging().pages), (LIST_PAGE, position in list_jobs), (POST,
+# index in posts) or (PAGE, index in pages)
 Work = tuple[str, int]
 Setting = Page | pages.ListJob | Neighbours  # what else than its posts a unit shows
 

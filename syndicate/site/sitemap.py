@@ -1,8 +1,8 @@
-"""sitemap.xml: every page of the site for search engines (the index's pages, each post's page
-with its last modification, each tag's pages; not the 404 page, nor a post that waits for its
-date, which no list holds). Up to MAX_URLS it is one sitemap; beyond, sitemap.xml is an
-index of sitemap-1.xml, sitemap-2.xml... beside it at the top of the site (a sitemap may only
-list URLs below its own folder)."""
+"""sitemap.xml: every page of the site for search engines (the index's pages, each post's and
+each page of the site's with its last modification, each tag's pages; not the 404 page, nor a
+post that waits for its date, which no list holds). Up to MAX_URLS it is one sitemap; beyond,
+sitemap.xml is an index of sitemap-1.xml, sitemap-2.xml... beside it at the top of the site (a
+sitemap may only list URLs below its own folder)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def sitemap_outputs(plan: SitePlan) -> Iterator[tuple[str, bytes]]:
 def site_entries(plan: SitePlan) -> Iterator[SitemapEntry]:
     url = plan.layout.url
     yield from _list_entries(plan, index_pages(plan))
-    for post in plan.posts:
+    for post in plan.posts_and_pages():
         yield url(plan.layout.post_page(post)), post.last_modified
     for tag in plan.tags():
         yield from _list_entries(plan, tag_pages(plan, tag))

@@ -43,3 +43,18 @@ def test_our_posts_keep_their_media_in_the_archive_feeds(tmp_path: Path) -> None
         assert "evil.example" not in html and "<script" not in html, name
     atom = (output / "archive.atom").read_text(encoding="utf-8")
     assert "youtube.com/embed/abc" in atom and "evil.example" not in atom
+
+
+def test_our_episodes_carry_their_enclosures_in_the_archive_feeds(tmp_path: Path) -> None:
+    output = build_one(
+        tmp_path,
+        "---\ntitle: Episode\ndate: 2024-05-01\nenclosure:\n"
+        "  url: https://cdn.example.net/ep1.mp3\n  length: 1234\n  type: audio/mpeg\n---\nNotes.\n",
+    )
+    for name in ("archive.xml", "archive.atom"):
+        parsed = feedparser.parse((output / name).read_bytes())
+        assert not parsed.bozo, parsed.get("bozo_exception")
+        (entry,) = parsed.entries
+        assert [(e.href, e.length, e.type) for e in entry.enclosures] == [
+            ("https://cdn.example.net/ep1.mp3", "1234", "audio/mpeg")
+        ], name
