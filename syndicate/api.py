@@ -31,6 +31,7 @@ from syndicate.config import Settings
 if TYPE_CHECKING:
     from syndicate.aggregate import FetchReport
     from syndicate.archive import Archive, CommentFeed, Feed, FeedProfile
+    from syndicate.archive.copy import CopyReport, Progress
     from syndicate.publish import PublishReport
     from syndicate.site.backfeed import Redaction
     from syndicate.site.report import BuildReport
@@ -59,6 +60,24 @@ def import_wordpress(
     from syndicate.wordpress import import_wordpress as import_export
 
     return import_export(export, posts_dir, zone=settings.zone, force=force)
+
+
+def copy_archive(
+    source: Path | str, dest: Path | str, *, progress: Progress | None = None
+) -> CopyReport:
+    """Copy the archive at `source` (a SQLite file or a `postgresql://` URL) into `dest`,
+    which must be empty or missing: every subscription with its validators and backoff,
+    every article, copy, merge decision, override, comment and comment feed, with their
+    ids, read at one moment of `source`. `progress(table, rows)` hears of each table."""
+    from syndicate.archive import Archive
+    from syndicate.archive.copy import copy_archive as copy_all
+    from syndicate.archive.copy import source_exists
+    from syndicate.errors import NotFound
+
+    if not source_exists(source):
+        raise NotFound("archive", str(source), f"{source}: no archive there to copy")
+    with Archive(source) as reading, Archive(dest) as writing:
+        return copy_all(reading, writing, progress=progress)
 
 
 @dataclass(frozen=True)

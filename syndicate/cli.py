@@ -539,6 +539,26 @@ def split(state: State, entry: int, copy: int) -> None:
     state.say(f"copy {copy} is now entry {new_entry}")
 
 
+@cli.command(name="copy-archive")
+@click.argument("source", type=ArchiveOption())
+@click.argument("dest", type=ArchiveOption())
+@verbosity_options
+@pass_state
+def copy_archive(state: State, source: ArchiveLocation, dest: ArchiveLocation) -> None:
+    """Copy the archive SOURCE into DEST, an empty or missing archive (each a SQLite file or
+    a postgresql:// URL): every subscription, article, copy, merge, override and comment,
+    with their numbers."""
+    from syndicate.api import copy_archive as copy
+
+    with reported_errors():
+        report = copy(source, dest, progress=lambda table, rows: state.say(f"{table}: {rows}"))
+    rate = report.total / report.seconds if report.seconds else 0.0
+    state.say(
+        f"copied {report.total} row(s) from {report.source} to {report.dest} "
+        f"in {report.seconds:.1f} s ({rate:,.0f} rows/s)"
+    )
+
+
 @cli.command()
 @verbosity_options
 @pass_state

@@ -26,11 +26,14 @@ from syndicate.aggregate.parse import ParsedFeed, parse_comments
 from syndicate.archive import (
     COMMIT_GROUP_SIZE,
     Archive,
+    Claim,
     CommentFeed,
     CommentFeedOutcome,
     FeedProfile,
+    LeaseLost,
     now_utc,
 )
+from syndicate.archive.claims import HostSlots, lease_seconds
 from syndicate.archive.feeds import FetchOutcome
 from syndicate.archive.own_posts import sync_own_posts
 from syndicate.config import Settings
@@ -46,6 +49,8 @@ GATHER_SECONDS = 0.25  # how long finished feeds are gathered into one commit, a
 # Comments keep coming after a post's feed has moved on: the comment feeds of copies this
 # recent are polled on every fetch, not only when their entry changes.
 CONVERSATION_WINDOW = timedelta(days=14)
+PER_HOST = 2  # requests in flight to one host at once (across every worker of an archive)
+CLAIM_PER_JOB = 4  # one of several workers claims this many feeds per download thread
 
 
 @dataclass
@@ -95,36 +100,138 @@ def fetch_all(
     whatever order the downloads finish; what is ready is committed together, and no
     transaction is open while waiting on the network, so other commands are held back for a
     commit's time at most. When `stop` is set (a signal), what finished is committed, the
-    downloads under way are cut off, and the report says `stopped`."""
+    downloads under way are cut off, and the report says `stopped`.
+
+    On PostgreSQL this is one of any number of workers at once (archive/claims.py): it
+    claims due feeds in batches, each leased to it, and holds the per-host limit with the
+    others; see `_batches`."""
     now = now or now_utc()
     stop = stop or threading.Event()
     report = FetchReport()
-    sync_own_posts(archive, settings)
-    due = archive.due_feeds(now)
+    claim = None
+    if archive.fetches_in_rounds:  # one of several workers: claim feeds, do not take them all
+        claim = archive.join_round(lease=lease_seconds(settings.deadline))
+    try:
+        sync_own_posts(archive, settings)
+        due = archive.due_feeds(now)
+        _fetch_due(
+            archive,
+            settings,
+            claim,
+            due,
+            jobs=jobs,
+            now=now,
+            report=report,
+            stop=stop,
+            on_feed_done=on_feed_done,
+        )
+    finally:
+        if claim is not None:
+            archive.leave_round(claim)
+    report.stopped = stop.is_set()
+    return report
+
+
+def _fetch_due(
+    archive: Archive,
+    settings: Settings,
+    claim: Claim | None,
+    due: list[Feed],
+    *,
+    jobs: int,
+    now: datetime,
+    report: FetchReport,
+    stop: threading.Event,
+    on_feed_done: Callable[[Feed], None] | None,
+) -> None:
+    """The due feeds (in batches claimed for this worker when there is a `claim`), then the
+    comment feeds of what was stored."""
+    slots = archive.host_slots(per_host=PER_HOST) if claim else None
     with (
         parse_workers(len(due), jobs) as parsers,
         ThreadPoolExecutor(max_workers=jobs) as pool,
+        _closing(slots),
     ):
-        fetcher = Fetcher(parsers=parsers, deadline=settings.deadline)
+        fetcher = Fetcher(PER_HOST, parsers=parsers, deadline=settings.deadline, host_slots=slots)
         with _stopping(fetcher, stop):
             comment_feeds: list[tuple[int, str]] = []
 
             def store_feed(download: Download) -> None:
                 if download.stopped:
                     return
-                comment_feeds.extend(store_download(archive, download, report, now))
+                try:
+                    comment_feeds.extend(store_download(archive, download, report, now))
+                except LeaseLost as lost:  # another worker's outcome is the one stored
+                    report.warnings.append(str(lost))
                 if on_feed_done:
                     on_feed_done(download.feed)
 
-            _store_as_finished(archive, pool, fetcher.download, due, store_feed, stop)
+            renew = partial(archive.renew, claim) if claim else None
+            lease = claim.lease if claim else 0.0
+            for batch in _batches(
+                archive, claim, due, now=now, limit=CLAIM_PER_JOB * jobs, stop=stop
+            ):
+                _store_as_finished(
+                    archive,
+                    pool,
+                    fetcher.download,
+                    batch,
+                    store_feed,
+                    stop,
+                    renew=renew,
+                    renew_every=lease / 3,
+                )
             if not stop.is_set():
                 recent = archive.recent_comment_feeds(now - CONVERSATION_WINDOW)
                 due_comments = archive.due_comment_feeds([*comment_feeds, *recent], now)
                 download = partial(download_comments, fetcher)
                 store = partial(store_comment_download, archive, report=report, now=now)
-                _store_as_finished(archive, pool, download, due_comments, store, stop)
-    report.stopped = stop.is_set()
-    return report
+                _store_as_finished(
+                    archive,
+                    pool,
+                    download,
+                    due_comments,
+                    store,
+                    stop,
+                    renew=renew,
+                    renew_every=lease / 3,
+                )
+
+
+def _batches(
+    archive: Archive,
+    claim: Claim | None,
+    due: list[Feed],
+    *,
+    now: datetime,
+    limit: int,
+    stop: threading.Event,
+) -> Iterator[list[Feed]]:
+    """Alone, every due feed at once. One of several workers, the feeds claimed for this one,
+    a batch at a time as the last is stored, until none is left in the round; while other
+    workers still hold leases, this one waits (and keeps its own round alive), as their
+    leases may end unreleased (a worker killed) and their feeds become this one's."""
+    if claim is None:
+        yield due
+        return
+    while not stop.is_set():
+        batch = archive.claim_due_feeds(claim, now, limit=limit)
+        if batch:
+            yield batch
+        elif archive.others_hold_feeds(claim):
+            archive.renew(claim)
+            stop.wait(min(1.0, claim.lease / 4))
+        else:
+            return
+
+
+@contextmanager
+def _closing(slots: HostSlots | None) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        if slots is not None:
+            slots.close()
 
 
 @contextmanager
@@ -176,16 +283,24 @@ def _store_as_finished(
     items: Sequence[T],
     store: Callable[[U], None],
     stop: threading.Event,
+    *,
+    renew: Callable[[], None] | None = None,
+    renew_every: float = 0.0,
 ) -> None:
     """Run `work` on every item in the pool and `store` each outcome here, in the order they
     finish. What has finished by the time one is ready is stored in one group commit, which
-    is committed before waiting for more."""
+    is committed before waiting for more. `renew` (a worker's leases) is called every
+    `renew_every` seconds meanwhile, between transactions."""
     finished: queue.SimpleQueue[tuple[int, Future[U]]] = queue.SimpleQueue()
     futures = [pool.submit(work, item) for item in items]
     for index, future in enumerate(futures):
         future.add_done_callback(partial(_put_indexed, finished, index))
     remaining = len(items)
+    renew_at = time.monotonic() + renew_every
     while remaining and not stop.is_set():
+        if renew and time.monotonic() >= renew_at:
+            renew()
+            renew_at = time.monotonic() + renew_every
         try:
             ready = [finished.get(timeout=WAIT_STEP)]
         except queue.Empty:

@@ -8,10 +8,11 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 
@@ -28,6 +29,9 @@ from syndicate.errors import FeedError
 from syndicate.model import Feed
 from syndicate.urls import has_userinfo, with_userinfo_of, without_userinfo
 from syndicate.workers import has_worker_server, worker_pool
+
+if TYPE_CHECKING:
+    from syndicate.archive.claims import HostSlots
 
 # Due feeds from which a fetch parses in worker processes (parse_workers); fewer are parsed in
 # the download threads, as starting the workers would cost more than it saves.
@@ -53,13 +57,20 @@ class Fetcher:
     (`parse_workers`), else in the thread. `stop()` cuts off every exchange under way."""
 
     def __init__(
-        self, per_host: int = 2, parsers: ParserPool | None = None, *, deadline: float = DEADLINE
+        self,
+        per_host: int = 2,
+        parsers: ParserPool | None = None,
+        *,
+        deadline: float = DEADLINE,
+        host_slots: HostSlots | None = None,
     ) -> None:
-        self.limiter = HostLimiter(per_host)
+        self.stopped = threading.Event()
+        self.limiter = (
+            SharedHostLimiter(host_slots, self.stopped) if host_slots else HostLimiter(per_host)
+        )
         self.local = threading.local()
         self.parsers = parsers
         self.deadline = deadline
-        self.stopped = threading.Event()
         self._lock = threading.Lock()
         self._running: set[Deadline] = set()
 
@@ -126,6 +137,30 @@ class Fetcher:
         if result.status == 200 and parsed is None:
             return Download(feed, result, error=FeedError(feed.url, "empty response"))
         return Download(feed, result, parsed)
+
+
+class SharedHostLimiter(HostLimiter):
+    """The per-host limit across several fetch workers of one archive: a slot of this
+    process's (threads wait here first), then one of the host's slots in the database (see
+    archive/claims.py HostSlots), held while the request is in flight."""
+
+    def __init__(self, slots: HostSlots, stopped: threading.Event) -> None:
+        super().__init__(slots.per_host)
+        self.slots = slots
+        self.stopped = stopped
+
+    def slot(self, url: str) -> AbstractContextManager[None]:
+        return self._shared(urlsplit(url).hostname or url)
+
+    @contextmanager
+    def _shared(self, host: str) -> Iterator[None]:
+        with self._semaphore(host):
+            held = self.slots.take(host, self.stopped)  # None once stopped: cut off anyway
+            try:
+                yield
+            finally:
+                if held is not None:
+                    self.slots.give_back(held)
 
 
 def _comment_feeds_signed_in(parsed: ParsedFeed, feed_url: str) -> ParsedFeed:

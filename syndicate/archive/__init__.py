@@ -15,6 +15,8 @@ Split as reader's `_storage` is, each part a mixin over the one connection of `b
     rules       the merge rules: when two copies are one article (pure functions)
     overrides   manual merges and splits
     queries     reading articles, backfed comments and what fetching needs
+    claims      several fetch workers on one PostgreSQL archive: rounds, leases
+    copy        copy-archive: one archive copied whole into another, on either engine
 
 The records it takes and gives are in syndicate.model.
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from syndicate.archive.base import BUSY_SECONDS, COMMIT_GROUP_SIZE, now_utc
+from syndicate.archive.claims import Claim, Claims, LeaseLost
 from syndicate.archive.comment_feeds import CommentFeed, CommentFeedOutcome, CommentFeeds
 from syndicate.archive.feeds import OWN_POSTS_FEED, FeedProfile, Subscriptions
 from syndicate.archive.overrides import Overrides
@@ -42,6 +45,7 @@ __all__ = [
     "ArchivedComment",
     "ArchivedCopy",
     "Article",
+    "Claim",
     "CommentFeed",
     "CommentFeedOutcome",
     "CommentInput",
@@ -50,12 +54,13 @@ __all__ = [
     "FeedComment",
     "FeedEntry",
     "FeedProfile",
+    "LeaseLost",
     "StoreResult",
     "now_utc",
 ]
 
 
-class Archive(Subscriptions, CommentFeeds, Storing, Overrides, Queries):
+class Archive(Subscriptions, CommentFeeds, Storing, Overrides, Queries, Claims):
     """One open archive: a SQLite file's path, or a `postgresql://` URL. Not shared between
     threads: fetch in threads, store here."""
 

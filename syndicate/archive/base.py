@@ -94,6 +94,9 @@ class ArchiveBase:
     # A Database (archive/database.py). Typed Any while the mixins' helpers still annotate
     # their connection as sqlite3.Connection: both engines answer what those helpers call.
     db: Any
+    # The fetch worker whose leases this archive's stores hold (archive/claims.py); None
+    # when fetching alone.
+    worker: str | None = None
 
     def __init__(self, location: Path | str, *, busy_seconds: float = BUSY_SECONDS) -> None:
         self.busy_seconds = busy_seconds
@@ -158,6 +161,18 @@ class ArchiveBase:
                 self._roll_back(error)
                 raise
             self._commit()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Any]:  # the Database (see `db`)
+        """A read transaction: every read in the block sees the archive at one moment, while
+        other processes go on writing (copy-archive reads every table in one)."""
+        with self.translated_errors():
+            self.db.begin_snapshot()
+            try:
+                yield self.db
+            finally:
+                if self.db.in_transaction:
+                    self.db.rollback()  # nothing was written
 
     @contextmanager
     def grouped_commits(

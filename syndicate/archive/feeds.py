@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 
 from syndicate.archive.base import ArchiveBase, from_iso, iso, now_utc, wrap_exceptions
-from syndicate.errors import AlreadySubscribed, NotFound
+from syndicate.errors import AlreadySubscribed, ArchiveError, NotFound
 from syndicate.model import Feed
 from syndicate.urls import hide_password
 
@@ -40,6 +40,18 @@ class FetchOutcome:
     title: str | None = None
     site_url: str | None = None
     profile: FeedProfile | None = None
+
+
+class LeaseLost(ArchiveError):
+    """A feed's lease ended and another worker took it over: what this one fetched of it is
+    not stored (the other's is)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        super().__init__(f"{url}: taken over by another worker after the lease ended")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (self.__class__, (self.url,))
 
 
 class Subscriptions(ArchiveBase):
@@ -102,7 +114,7 @@ class Subscriptions(ArchiveBase):
     def record_success(self, feed: Feed, outcome: FetchOutcome) -> None:
         """Cache validators and clear failures; a permanent redirect moves the subscription."""
         with self.transaction() as db:
-            update_feed_fetch(db, feed, outcome)
+            update_feed_fetch(db, feed, outcome, worker=self.worker)
 
     @wrap_exceptions
     def record_failure(
@@ -117,12 +129,22 @@ class Subscriptions(ArchiveBase):
     ) -> None:
         """Note why a fetch failed and when to try again; the feed's copies are untouched."""
         with self.transaction() as db:
-            db.execute(
-                """UPDATE feeds SET last_fetched = ?, last_status = ?, failures = failures + 1,
-                       next_due = ?, last_error = ?, gone = CASE WHEN ? THEN ? ELSE gone END
-                   WHERE id = ?""",
-                (iso(fetched), status, iso(retry_at), message, gone, iso(fetched), feed.id),
+            recorded = db.execute(
+                f"""UPDATE feeds SET last_fetched = ?, last_status = ?, failures = failures + 1,
+                       next_due = ?, last_error = ?, gone = CASE WHEN ? THEN ? ELSE gone END,
+                       {RELEASED}""",
+                (
+                    iso(fetched),
+                    status,
+                    iso(retry_at),
+                    message,
+                    gone,
+                    iso(fetched),
+                    feed.id,
+                    self.worker,
+                ),
             )
+            require_lease(db, recorded.rowcount, feed)
 
 
 def is_due(feed: Feed, moment: datetime) -> bool:
@@ -130,9 +152,26 @@ def is_due(feed: Feed, moment: datetime) -> bool:
     return due is None or due <= moment
 
 
-def update_feed_fetch(db: sqlite3.Connection, feed: Feed, outcome: FetchOutcome) -> None:
+# The end of an UPDATE that records a fetch of a feed: the feed's lease is released, and only
+# by the worker holding it (or when none does: SQLite, a single fetch).
+RELEASED = (
+    "leased_by = NULL, lease_until = NULL WHERE id = ? AND (leased_by IS NULL OR leased_by = ?)"
+)
+
+
+def require_lease(db: sqlite3.Connection, updated: int, feed: Feed) -> None:
+    """Raise LeaseLost when the UPDATE fenced by RELEASED found the feed leased by another
+    worker (the caller's transaction is then rolled back)."""
+    if not updated and db.execute("SELECT 1 FROM feeds WHERE id = ?", (feed.id,)).fetchone():
+        raise LeaseLost(hide_password(feed.url))
+
+
+def update_feed_fetch(
+    db: sqlite3.Connection, feed: Feed, outcome: FetchOutcome, *, worker: str | None = None
+) -> None:
     """A fetch that worked, inside the caller's transaction: the validators and title it
-    brought, failures cleared; a feed found at a new URL moves there with its copies."""
+    brought, failures cleared, the lease released; a feed found at a new URL moves there
+    with its copies. The feed leased by another `worker` than this one raises LeaseLost."""
     url = outcome.url
     if url != feed.url:
         if db.execute("SELECT 1 FROM feeds WHERE url = ?", (url,)).fetchone():
@@ -145,12 +184,11 @@ def update_feed_fetch(db: sqlite3.Connection, feed: Feed, outcome: FetchOutcome)
             "UPDATE feeds SET subtitle = ?, author = ?, generator = ?, image_url = ? WHERE id = ?",
             (profile.subtitle, profile.author, profile.generator, profile.image_url, feed.id),
         )
-    db.execute(
-        """UPDATE feeds SET url = ?, etag = COALESCE(?, etag),
+    recorded = db.execute(
+        f"""UPDATE feeds SET url = ?, etag = COALESCE(?, etag),
                last_modified = COALESCE(?, last_modified), title = COALESCE(?, title),
                site_url = COALESCE(?, site_url), last_fetched = ?, last_status = ?,
-               failures = 0, next_due = NULL, last_error = NULL
-           WHERE id = ?""",
+               failures = 0, next_due = NULL, last_error = NULL, {RELEASED}""",
         (
             url,
             outcome.etag,
@@ -160,8 +198,10 @@ def update_feed_fetch(db: sqlite3.Connection, feed: Feed, outcome: FetchOutcome)
             iso(outcome.fetched),
             outcome.status,
             feed.id,
+            worker,
         ),
     )
+    require_lease(db, recorded.rowcount, feed)
 
 
 def feed_record(row: sqlite3.Row) -> Feed:

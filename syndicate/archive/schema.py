@@ -4,7 +4,24 @@ its own transaction, when an archive of an older version is opened."""
 
 from __future__ import annotations
 
-MIGRATIONS: tuple[str, ...] = (
+from collections.abc import Mapping
+
+# 8: fetch workers sharing one archive (archive/claims.py): which worker holds a feed's lease
+# and until when, the round it was claimed in; the rounds and their live workers. A moment
+# is the database's clock on PostgreSQL (workers on several machines agree on it).
+_CLAIMS = """
+    ALTER TABLE feeds ADD COLUMN leased_by TEXT;
+    ALTER TABLE feeds ADD COLUMN lease_until {moment};
+    ALTER TABLE feeds ADD COLUMN claimed_round INTEGER;
+    CREATE TABLE fetch_rounds (id INTEGER PRIMARY KEY, started TEXT NOT NULL);
+    CREATE TABLE fetch_workers (
+        worker TEXT PRIMARY KEY,
+        round_id INTEGER NOT NULL REFERENCES fetch_rounds(id) ON DELETE CASCADE,
+        heartbeat {moment} NOT NULL
+    );
+"""
+
+MIGRATIONS: tuple[str | Mapping[str, str], ...] = (
     # 1: subscriptions, copies grouped into articles, origins and comments of copies.
     """
     CREATE TABLE feeds (
@@ -121,4 +138,8 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE copies ADD COLUMN image_url TEXT;
     UPDATE copies SET source_digest = NULL WHERE is_own = 1;
     """,
+    {
+        "sqlite": _CLAIMS.replace("{moment}", "TEXT"),
+        "postgres": _CLAIMS.replace("{moment}", "TIMESTAMPTZ"),
+    },
 )

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 
 from syndicate.errors import ArchiveBusy, ArchiveDamaged, ArchiveError, ArchiveFull, StorageError
 
 ROOM_FOR_A_WRITE = 64 * 1024  # bytes: less than this free beside the file is a full disk
+BULK_ROWS = 1000  # rows per executemany of a bulk insert (copy-archive)
 
 
 class SqliteDatabase:
@@ -82,6 +84,27 @@ class SqliteDatabase:
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
         return self.connection.executemany(sql, rows)
 
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+        """A big read's rows as SQLite steps through them (never all held at once)."""
+        return iter(self.connection.execute(sql, params))
+
+    def table_columns(self, table: str) -> list[str]:
+        return [row["name"] for row in self.execute(f"PRAGMA table_info({_name(table)})")]
+
+    def bulk_insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+        """Rows written as they are (ids included), BULK_ROWS at a time; how many."""
+        names = ", ".join(_name(column) for column in columns)
+        marks = ", ".join("?" * len(columns))
+        statement = f"INSERT INTO {_name(table)} ({names}) VALUES ({marks})"
+        written, rows = 0, iter(rows)
+        while batch := list(islice(rows, BULK_ROWS)):
+            self.connection.executemany(statement, batch)
+            written += len(batch)
+        return written
+
+    def reset_ids(self, table: str) -> None:
+        """Nothing to do: SQLite numbers new rows after the highest id there is."""
+
     # -- transactions -------------------------------------------------------------------------
 
     @property
@@ -91,6 +114,11 @@ class SqliteDatabase:
 
     def begin(self, *, fetching: bool = False) -> None:
         self.execute("BEGIN IMMEDIATE")
+
+    def begin_snapshot(self) -> None:
+        """A read transaction: in WAL mode every read in it sees the archive as it was at
+        the first, whatever other processes commit meanwhile."""
+        self.execute("BEGIN DEFERRED")
 
     def commit(self) -> None:
         self.execute("COMMIT")
@@ -134,6 +162,13 @@ class SqliteDatabase:
 
     def close(self) -> None:
         self.connection.close()
+
+
+def _name(identifier: str) -> str:
+    """A table or column name of ours, checked before it is written into SQL."""
+    if not identifier.isidentifier():
+        raise ValueError(f"not a table or column name: {identifier!r}")
+    return identifier
 
 
 def storage_error(

@@ -187,7 +187,7 @@ class Storing(ArchiveBase):
         target_url = outcome.url
         merged = updated = 0
         with self.transaction() as db:
-            update_feed_fetch(db, feed, outcome)
+            update_feed_fetch(db, feed, outcome, worker=self.worker)
             unique = unique_by_guid(entries)
             known = self._stored_copies(db, target_url, [entry.guid for entry in unique])
             copies = {entry.guid: NewCopy.of(entry) for entry in unique}

@@ -31,7 +31,7 @@ from tests.archive.entries import WHEN, entry
 
 # The archive's own context managers translate inside them, and `translated_errors` is the
 # boundary itself.
-NOT_WRAPPED = {"transaction", "grouped_commits", "translated_errors"}
+NOT_WRAPPED = {"transaction", "grouped_commits", "translated_errors", "snapshot"}
 
 
 @pytest.fixture
