@@ -8,10 +8,22 @@ The public, typed API (the CLI only wraps it; see api.py for an example):
     publish(settings) -> PublishReport         (what cron runs)
     open_archive(settings) -> OpenArchive      (a context manager: subscribe, unsubscribe,
                                                 subscriptions, fetch, articles, merge, split)
+    import_wordpress(settings, export, posts_dir, force=False) -> ImportReport
+    copy_archive(...) -> CopyReport            (between a SQLite file and a PostgreSQL URL)
     SyndicateError and its subclasses          (every error syndicate reports)
 """
 
-from syndicate.api import OpenArchive, OpmlImport, Subscribed, build, open_archive, publish
+from syndicate.api import (
+    OpenArchive,
+    OpmlImport,
+    Subscribed,
+    Subscription,
+    build,
+    copy_archive,
+    import_wordpress,
+    open_archive,
+    publish,
+)
 from syndicate.config import Settings, load_settings
 from syndicate.errors import (
     AlreadySubscribed,
@@ -19,6 +31,7 @@ from syndicate.errors import (
     ArchiveDamaged,
     ArchiveError,
     ArchiveFull,
+    ArchiveUnavailable,
     ConfigError,
     FeedError,
     LockedError,
@@ -38,6 +51,7 @@ __all__ = [
     "ArchiveDamaged",
     "ArchiveError",
     "ArchiveFull",
+    "ArchiveUnavailable",
     "ConfigError",
     "FeedError",
     "LockedError",
@@ -50,10 +64,13 @@ __all__ = [
     "Settings",
     "StorageError",
     "Subscribed",
+    "Subscription",
     "SyndicateError",
     "UnsupportedURL",
     "__version__",
     "build",
+    "copy_archive",
+    "import_wordpress",
     "load_settings",
     "open_archive",
     "publish",
