@@ -7,6 +7,7 @@ import json
 import sqlite3
 
 from syndicate.archive.base import ArchiveBase, iso, now_utc, wrap_exceptions
+from syndicate.archive.store import ARTICLES_LOCK
 from syndicate.errors import ArchiveError, NotFound
 
 
@@ -15,6 +16,7 @@ class Overrides(ArchiveBase):
     def merge_articles(self, keep: int, other: int) -> None:
         """Put every copy of article `other` into article `keep`; later fetches keep it so."""
         with self.transaction() as db:
+            db.lock_keys([ARTICLES_LOCK])  # no store places a copy in `other` meanwhile
             require_article(db, keep)
             require_article(db, other)
             if keep == other:
@@ -35,6 +37,7 @@ class Overrides(ArchiveBase):
     def split_copy(self, article: int, copy_id: int) -> int:
         """Take a copy out of its article into an article of its own; returns the new entry id."""
         with self.transaction() as db:
+            db.lock_keys([ARTICLES_LOCK])  # the copy is split from the article as stored now
             require_article(db, article)
             row = db.execute(
                 "SELECT feed_url, guid FROM copies WHERE id = ? AND article_id = ?",

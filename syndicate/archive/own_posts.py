@@ -24,7 +24,8 @@ def sync_own_posts(
     *,
     full: Callable[[Post], Post] = lambda post: post,
 ) -> None:
-    """The site's own posts take part in every merge, as copies of a feed of kind 'own'.
+    """The site's own posts (not its pages) take part in every merge, as copies of a feed of
+    kind 'own'.
 
     Only posts whose file changed since they were last synced are stored again."""
     if posts is None:
@@ -33,7 +34,8 @@ def sync_own_posts(
         loaded = load_posts(
             settings.posts, zone=settings.zone, max_post_bytes=settings.max_post_bytes
         )
-        posts = scheduled(loaded.posts, now=build_now(), future=settings.future).due
+        due = scheduled(loaded.posts, now=build_now(), future=settings.future).due
+        posts = [post for post in due if not post.page]  # a page of the site is no article
     layout = Layout.for_settings(settings)
     posts = list(posts)
     own = archive.feed(OWN_POSTS_FEED) or archive.ensure_feed(OWN_POSTS_FEED, kind="own")

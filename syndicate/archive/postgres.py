@@ -52,6 +52,30 @@ def advisory_key(name: str) -> int:
 
 MIGRATE_KEY = advisory_key("syndicate:migrate")
 
+# Every write transaction takes the next number of this sequence, so that a build can tell
+# what was stored since the last one by one read (site/freshness.py). It is no part of the
+# schema's versions: it is made with the version table, before any migration. A sequence is
+# not rolled back: a write that failed moves it too, which costs at most a needless build.
+REVISION = "archive_revision"
+BEGIN_WRITING = f"BEGIN ISOLATION LEVEL READ COMMITTED; SELECT nextval('{REVISION}')"
+BEGIN_WRITING_ASYNC = (  # fetch's: a server crash may lose the last commits, never half of one
+    f"{BEGIN_WRITING}; SET LOCAL synchronous_commit = off"
+)
+_ORDERED_KEYS = "FROM (SELECT k FROM unnest(%s::bigint[]) AS u(k) ORDER BY k) AS keys"
+LOCK_EXCLUSIVE = f"SELECT count(pg_advisory_xact_lock(k)) {_ORDERED_KEYS}"
+LOCK_SHARED = f"SELECT count(pg_advisory_xact_lock_shared(k)) {_ORDERED_KEYS}"
+
+
+def archive_revision(url: str) -> int | None:
+    """The archive's revision (see REVISION): it changes whenever anything was written;
+    None when the database cannot be read."""
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=10) as connection:
+            row = connection.execute(f"SELECT last_value, is_called FROM {REVISION}").fetchone()
+    except psycopg.Error:
+        return None
+    return int(row[0]) if row and row[1] else 0
+
 
 class PostgresDatabase:
     """A connection to an archive database, in autocommit mode with explicit transactions
@@ -168,9 +192,8 @@ class PostgresDatabase:
         return status in (TransactionStatus.INTRANS, TransactionStatus.INERROR)
 
     def begin(self, *, fetching: bool = False) -> None:
-        self.connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-        if fetching:  # a server crash may lose the last commits, never half of one
-            self.connection.execute("SET LOCAL synchronous_commit = off")
+        """A write transaction, which moves the archive's revision (see REVISION)."""
+        self.connection.execute(BEGIN_WRITING_ASYNC if fetching else BEGIN_WRITING)
 
     def begin_snapshot(self) -> None:
         """A read transaction that sees one moment of the database throughout."""
@@ -196,12 +219,13 @@ class PostgresDatabase:
     def prepare_versioning(self) -> None:
         """The version table, made once (under the migration lock: two processes opening a new
         database at once would both try to create it)."""
-        self.begin()
+        self.connection.execute("BEGIN")  # not begin(): the revision may not be there yet
         try:
             self.migration_lock()
             self.connection.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
             )
+            self.connection.execute(f"CREATE SEQUENCE IF NOT EXISTS {REVISION}")
         except BaseException:
             if self.in_transaction:
                 self.rollback()
@@ -224,6 +248,15 @@ class PostgresDatabase:
 
     def ddl(self, statement: str) -> str:
         return postgres_ddl(statement)
+
+    def lock_keys(self, names: Iterable[str], *, shared: bool = False) -> None:
+        """Advisory locks on `names`, held until the transaction ends, taken in one statement
+        in the order of their keys (two transactions locking overlapping names never wait for
+        each other in a cycle). Shared ones keep out only those who take the name exclusively.
+        """
+        keys = sorted({advisory_key(name) for name in names})
+        if keys:
+            self.connection.execute(LOCK_SHARED if shared else LOCK_EXCLUSIVE, (keys,))
 
     # -- errors -------------------------------------------------------------------------------
 

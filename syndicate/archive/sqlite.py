@@ -152,6 +152,9 @@ class SqliteDatabase:
     def ddl(self, statement: str) -> str:
         return statement  # the migrations are written in SQLite's dialect
 
+    def lock_keys(self, names: Iterable[str], *, shared: bool = False) -> None:
+        """BEGIN IMMEDIATE already makes writers take turns: nothing more to lock."""
+
     # -- errors -------------------------------------------------------------------------------
 
     def storage_error(

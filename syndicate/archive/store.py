@@ -18,6 +18,7 @@ from syndicate.archive.base import (
     now_utc,
     wrap_exceptions,
 )
+from syndicate.archive.database import Database
 from syndicate.archive.feeds import FeedProfile, FetchOutcome, update_feed_fetch
 from syndicate.archive.media import enclosures_text
 from syndicate.archive.rules import (
@@ -197,6 +198,7 @@ class Storing(ArchiveBase):
                     updated += 1
             stored = {guid: old.id for guid, old in known.items()}
             new_copies = [copy for guid, copy in copies.items() if guid not in stored]
+            lock_merge_keys(db, new_copies)
             candidates = self._merge_candidates(db, new_copies, target_url)
             for copy in new_copies:
                 place = self._place_new_copy(db, copy.facts, candidates)
@@ -249,6 +251,7 @@ class Storing(ArchiveBase):
         """Remove a feed's copies that are no longer there (our own deleted posts), and the
         articles left with no copy; returns how many copies went."""
         with self.transaction() as db:
+            db.lock_keys([ARTICLES_LOCK])  # see lock_merge_keys
             rows = db.execute("SELECT id, guid FROM copies WHERE feed_url = ?", (feed_url,))
             gone = [row["id"] for row in rows if row["guid"] not in keep_guids]
             for copy_id in gone:
@@ -361,6 +364,27 @@ class Storing(ArchiveBase):
             for key, published, copy_id in rows:
                 candidates.by_title.setdefault(key, []).append((published, copy_id))
         return candidates
+
+
+# Taken shared by every store and exclusively by what rewrites or deletes articles (a manual
+# merge or split, a prune): a store never places a copy in an article being deleted.
+ARTICLES_LOCK = "syndicate:articles"
+
+
+def lock_merge_keys(db: Database, copies: Sequence[NewCopy]) -> None:
+    """Before a store reads its merge candidates (PostgreSQL; SQLite's writers take turns):
+    lock every index key through which a new copy finds them (`Candidates.of`: its URLs,
+    origins and sources, its title key when it has a date). Two workers storing copies of one
+    article at once then share a key: the second waits, and, in READ COMMITTED, reads the
+    first's committed copy, so the two make one article."""
+    db.lock_keys([ARTICLES_LOCK], shared=True)
+    keys = {f"url:{url}" for copy in copies for url in copy.facts.urls}
+    keys |= {
+        f"title:{copy.facts.title_key}"
+        for copy in copies
+        if copy.facts.title_key and copy.facts.published
+    }
+    db.lock_keys(keys)
 
 
 def stored_facts(db: sqlite3.Connection, copy_id: int) -> CopyFacts:

@@ -1,13 +1,15 @@
 """Knowing, in milliseconds, that a build would change nothing.
 
 After each build a stamp records what it was built from: syndicate's version, the settings,
-every post file's size and modification time, and the archive file's. It is kept in the user's
+every post file's size and modification time, and the archive's state (the file's, or a
+database's revision). It is kept in the user's
 cache folder (SYNDICATE_CACHE_DIR, else $XDG_CACHE_HOME/syndicate, else ~/.cache/syndicate),
 not in the output folder, whose every byte must depend on the inputs alone.
 When all of that is unchanged and every file the last build wrote is still there (the folders
 holding them unchanged since), the build
 is done before it starts: it reports what the last one reported (its warnings and errors
-too), imports no renderer and touches no file. Only the standard library is used here.
+too), imports no renderer and touches no file. Only the standard library is used here
+(and psycopg, for an archive on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from syndicate.config import Settings
+from syndicate.config import DatabaseURL, Settings
 from syndicate.dates import build_now
 from syndicate.files import MANIFEST, cache_dir, folders_state, walk_folder, write_if_changed
 from syndicate.version import __version__
@@ -62,6 +64,11 @@ def settings_key(settings: Settings) -> str:
 
 
 def archive_state(settings: Settings) -> list[int]:
+    """What changes when anything is stored in the archive: the SQLite file's size and time
+    and its write-ahead log's size, or a PostgreSQL archive's revision (every write transaction
+    moves it); [] when there is none to read."""
+    if isinstance(settings.archive, DatabaseURL):
+        return database_state(settings.archive)
     try:
         stat = settings.archive.stat()
     except OSError:
@@ -69,6 +76,14 @@ def archive_state(settings: Settings) -> list[int]:
     wal = Path(f"{settings.archive}-wal")
     wal_size = wal.stat().st_size if wal.exists() else 0
     return [stat.st_size, stat.st_mtime_ns, wal_size]
+
+
+def database_state(url: DatabaseURL) -> list[int]:
+    """[revision] of a PostgreSQL archive (psycopg, imported only for one)."""
+    from syndicate.archive.postgres import archive_revision
+
+    revision = archive_revision(str(url))
+    return [] if revision is None else [revision]
 
 
 def read_stamp(output: Path) -> Stamp | None:

@@ -31,6 +31,7 @@ from syndicate.errors import (
     ArchiveUnavailable,
     StorageError,
 )
+from syndicate.site.freshness import archive_state
 from tests.archive.backends import PostgresServer, committed
 from tests.archive.entries import WHEN, entry
 from tests.conftest import BASE_URL
@@ -312,11 +313,6 @@ def build(archive: str, posts: Path, output: Path) -> list[str]:
     return [item["title"] for item in items]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pending in site/freshness.py: archive_state() stats the file; for a DatabaseURL it "
-    "must read the database's revision, else a build skips what a fetch stored",
-)
 def test_a_build_shows_what_was_stored_in_the_database_since_the_last(
     postgres_location: str, seed_posts: Path, tmp_path: Path
 ) -> None:
@@ -328,3 +324,23 @@ def test_a_build_shows_what_was_stored_in_the_database_since_the_last(
         assert feed is not None
         archive.store_entries(feed, [entry("a"), entry("b")])
     assert "Post b" in build(postgres_location, seed_posts, tmp_path / "out")
+
+
+def test_the_database_revision_moves_with_each_write_and_not_with_reads(
+    postgres_location: str,
+) -> None:
+    settings = load_settings(overrides={"archive": DatabaseURL(postgres_location)}, environ={})
+    before = archive_state(settings)
+    with Archive(postgres_location) as archive:
+        archive.feeds()
+        archive.articles()
+    assert archive_state(settings) == before != []
+    with Archive(postgres_location) as archive:
+        archive.subscribe("https://x.example/feed")
+    assert archive_state(settings) not in (before, [])
+
+
+def test_an_unreachable_database_has_no_revision(postgres_location: str) -> None:
+    gone = postgres_location.rsplit("/", 1)[0] + "/no_such_database"
+    settings = load_settings(overrides={"archive": DatabaseURL(gone)}, environ={})
+    assert archive_state(settings) == []
