@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import feeds, hugo, merge_cost, report, runner, versus_reader
+from . import feeds, hugo, merge_cost, report, report_builds, runner, versus_reader
 from .commands import syndicate_version
 from .folders import empty_trash
 from .procs import BenchError
@@ -42,7 +42,7 @@ def sizes(text: str) -> list[int]:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
     add = parser.add_argument
-    add("--sizes", type=sizes, default=[1000, 10000], help="posts per corpus [1000,10000]")
+    add("--sizes", type=sizes, default=[3000, 10000], help="posts per corpus [3000,10000]")
     add("--repeat", type=int, default=3, help="runs per measurement; the median is reported [3]")
     add("--feeds", type=sizes, default=[100, 1000], help="loopback feeds to fetch [100,1000]")
     add(
@@ -52,6 +52,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="archived entries before the merge-cost batch [10000]",
     )
     add("--skip-hugo", action="store_true", help="do not run Hugo")
+    add("--skip-floor", action="store_true", help="do not measure the library floor (floor.py)")
     add("--skip-fetch", action="store_true", help="do not fetch the loopback feeds")
     add("--skip-merge", action="store_true", help="do not measure the merge cost per entry")
     add(
@@ -143,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     errors: list[str] = []
     rows: list[report.Row] = []
     results: dict[str, Any] = {
-        "schema": 1,
+        "schema": 2,
         "machine": machine(hugo_line),
         "options": {
             key: str(value) if isinstance(value, Path) else value
@@ -205,10 +206,11 @@ def run_builds(
             repeat=options.repeat,
             hugo_version=hugo_line,
             log=log,
+            floor=not options.skip_floor,
         )
         measured = attempt(f"build n={size}", measure, errors)
         each = measured or runner.BuildFigures(size, 0, error=errors[-1] if errors else "failed")
-        rows += report.build_rows(each)
+        rows += report_builds.build_rows(each)
         figures.append(each.as_json())
     return figures
 
@@ -281,12 +283,16 @@ def run_merges(
 
 def remarks_for(options: argparse.Namespace, hugo_line: str | None, errors: list[str]) -> list[str]:
     remarks = [
-        "ratio = syndicate / Hugo (below 1: syndicate is faster); rebuild rows compare with "
-        "Hugo's second run into the same folder (Hugo has no incremental build)",
-        "targets are judged at 10k posts, 100k posts (memory), 1,000 feeds and a 100k archive; "
-        "(yes)/(no) at other sizes is an indication only",
-        f"median of {options.repeat} run(s); peak memory = max of the process's own peak RSS "
-        "and its process tree's summed PSS (pages the workers share counted once)",
+        "ratio = syndicate / Hugo (below 1: syndicate is faster). Hugo does the same work (hugo.py:"
+        " every page, feed and list syndicate writes) and has no incremental build: each of its"
+        " rows is a whole build into the same folder of the posts after the same change",
+        "written = files (f) and bytes each tool wrote in the step; the full build's notes compare"
+        " the two output folders",
+        "targets: full build at 10k posts, the changes at 3k and 10k, memory at 100k, 1,000"
+        " feeds, a 100k archive; (yes)/(no) at other sizes is an indication only",
+        f"median of {options.repeat} run(s) (min/median/max in the notes); peak memory = max of"
+        " the process's own peak RSS and its process tree's summed PSS (pages the workers share"
+        " counted once); others' load = CPUs other processes kept busy during the step",
     ]
     if options.skip_hugo:
         remarks.append("Hugo not run (--skip-hugo)")

@@ -117,9 +117,7 @@ def _linked_paragraph(rng: random.Random, size: int) -> str:
 def write_post(folder: Path, post: PostFile) -> Path:
     """Write through a temporary file and rename, so a hard-linked cached copy is never changed."""
     path = folder / f"{post.slug}.md"
-    temporary = path.with_suffix(".md.tmp")
-    temporary.write_text(post.text, encoding="utf-8")
-    os.replace(temporary, path)
+    _replace_text(path, post.text)
     return path
 
 
@@ -149,7 +147,37 @@ def linked_copy(source: Path, target: Path) -> Path:
 
 def append_sentence(path: Path, sentence: str) -> None:
     """Edit one post the way an author fixes one: a sentence more at the end of the body."""
-    text = path.read_text(encoding="utf-8").rstrip("\n") + f"\n\n{sentence}\n"
+    _replace_text(path, path.read_text(encoding="utf-8").rstrip("\n") + f"\n\n{sentence}\n")
+
+
+def retitle(path: Path, title: str) -> None:
+    """Give one post a new title (its front matter's `title:` line; slug and body unchanged)."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = next(number for number, line in enumerate(lines) if line.startswith("title: "))
+    lines[at] = f"title: {json.dumps(title)}"
+    _replace_text(path, "\n".join(lines))
+
+
+def add_comment(path: Path, *, author: str, body: str) -> None:
+    """A new comment at the end of one post's front matter, dated after everything in the
+    corpus (as a comment that arrives today is): the site's newest comment."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    end = lines.index("---", 1)  # the front matter's closing fence
+    if not any(line == "comments:" for line in lines[:end]):
+        lines.insert(end, "comments:")
+        end += 1
+    number = sum(1 for line in lines[:end] if line.startswith("  - id: ")) + 1
+    lines[end:end] = [
+        f'  - id: "c{number}"',
+        f"    author: {json.dumps(author)}",
+        f"    date: {json.dumps(NEWEST_DAY.isoformat())}",
+        f"    body: {json.dumps(body)}",
+    ]
+    _replace_text(path, "\n".join(lines))
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """Through a temporary file and a rename: a hard-linked cached copy is never changed."""
     temporary = path.with_suffix(".md.tmp")
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)

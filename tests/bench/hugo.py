@@ -1,7 +1,23 @@
-"""The same corpus as a Hugo site: content/posts/<slug>.md (the very same bytes, hard-linked),
-a config and layouts that publish what syndicate publishes: every post's page with its
-comments, a post list, and full-content RSS (`.Content`) of the newest 20, site-wide, per
-section and per tag."""
+"""The same corpus as a Hugo site doing the work `syndicate build` does, so the two times compare.
+
+The site is the config below and the layouts in `hugo_site/` (Go templates shaped as syndicate's
+Jinja templates and feeds): every post's page with its comments threaded (front matter data,
+a partial that calls itself for the replies), each post's comment feed in RSS and in Atom
+(custom output formats of the page kind), the site's feeds of the 20 newest posts whole in RSS,
+Atom and JSON Feed, the site's comment feeds (its 50 newest comments), the archive feeds (the
+100 newest posts with where each was published), RFC 5005 archive pages (the posts older than
+the feed's 20, 20 a page, whole, in RSS and Atom: paginated custom outputs of the home page),
+the index in pages of 20, each tag's pages of 20 and its feeds (RSS, Atom), sitemap.xml,
+404.html and the feeds' stylesheet.
+
+Hugo reads the very posts syndicate reads (its content folder is the run's posts folder, given
+with --contentDir), so an edit made for one tool is seen by the other. What differs, and what it
+does to the counts (see `python -m tests.bench`'s output figures): Hugo writes a redirect page
+for page 1 of each paginated list (the index and each tag: one file a tag more), names its files
+after its own conventions (posts/<slug>/ rather than posts/<slug>/index.html in links, so its
+pages are a little smaller), renders Markdown with Goldmark (syndicate: cmark-gfm, then nh3),
+and lists no paginated page in its sitemap.
+"""
 
 from __future__ import annotations
 
@@ -10,75 +26,40 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from . import corpus
-
-SITE_FORMAT = 2  # bump when the layouts or config change
+SITE_FILES = Path(__file__).with_name("hugo_site")  # layouts/ and static/, copied into a site
 BASE_URL = "http://localhost:8000/"
-
-SINGLE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ .Title }} · {{ .Site.Title }}</title>
-<link rel="alternate" type="application/rss+xml" href="{{ "index.xml" | absURL }}">
-</head><body><article>
-<h1>{{ .Title }}</h1>
-<time datetime="{{ .Date.Format "2006-01-02T15:04:05Z07:00" }}">
-{{ .Date.Format "2 January 2006" }}</time>
-<p>{{ range .Params.tags }}
-<a href="{{ "tags/" | absURL }}{{ . | urlize }}/">{{ . }}</a> {{ end }}</p>
-{{ .Content }}
-</article>
-<section id="comments"><h2>{{ len (.Params.comments | default slice) }} comments</h2>
-{{ range .Params.comments }}<div class="comment" id="comment-{{ .id }}">
-<p>{{ .author }} · {{ .date }}{{ with .in_reply_to }}
-· in reply to <a href="#comment-{{ . }}">{{ . }}</a>{{ end }}</p>
-{{ .body | markdownify }}
-</div>
-{{ end }}</section>
-</body></html>
-"""
-LIST = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ .Title }} · {{ .Site.Title }}</title>
-{{ with .OutputFormats.Get "rss" }}
-<link rel="alternate" type="application/rss+xml" href="{{ .Permalink }}">{{ end }}
-</head><body><h1>{{ .Title }}</h1><ul>
-{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a>
-{{ .Date.Format "2006-01-02" }}</li>
-{{ end }}</ul></body></html>
-"""
-INDEX = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ .Site.Title }}</title>
-<link rel="alternate" type="application/rss+xml" href="{{ "index.xml" | absURL }}">
-</head><body><h1>{{ .Site.Title }}</h1><ul>
-{{ range .Site.RegularPages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a>
-{{ .Date.Format "2006-01-02" }}</li>
-{{ end }}</ul></body></html>
-"""
-RSS = """{{- $pages := .Pages -}}
-{{- if .IsHome }}{{ $pages = .Site.RegularPages }}{{ end -}}
-{{- printf "<?xml version=\\"1.0\\" encoding=\\"utf-8\\" standalone=\\"yes\\"?>" | safeHTML }}
-<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">
-<channel>
-<title>{{ .Title }} · {{ .Site.Title }}</title>
-<link>{{ .Permalink }}</link>
-<description>Posts of {{ .Site.Title }}</description>
-{{ with .OutputFormats.Get "RSS" -}}
-{{ printf "<atom:link href=%q rel=\\"self\\" type=%q />" .Permalink .MediaType | safeHTML }}
-{{- end }}
-{{ range first 20 $pages }}<item>
-<title>{{ .Title }}</title>
-<link>{{ .Permalink }}</link>
-<pubDate>{{ .Date.Format "Mon, 02 Jan 2006 15:04:05 -0700" | safeHTML }}</pubDate>
-<guid>{{ .Permalink }}</guid>
-{{ range .Params.tags }}<category>{{ . }}</category>{{ end }}
-<description>{{ .Content | html }}</description>
-</item>
-{{ end }}</channel>
-</rss>
-"""
-LAYOUTS = {
-    "_default/single.html": SINGLE,
-    "_default/list.html": LIST,
-    "index.html": INDEX,
-    "_default/rss.xml": RSS,
+TITLE = "syndicate"  # syndicate's default title: the same text on every page and feed
+PAGE_SIZE = 20  # syndicate's page_size and feed_limit
+# Custom output formats: (name, media type, file name without suffix, path under the page's).
+OUTPUT_FORMATS: tuple[tuple[str, str, str, str], ...] = (
+    ("Atom", "application/atom+xml", "index", ""),
+    ("JSONFeed", "application/feed+json", "feed", ""),
+    ("CommentsRSS", "application/rss+xml", "comments", ""),
+    ("CommentsAtom", "application/atom+xml", "comments", ""),
+    ("SiteCommentsRSS", "application/rss+xml", "comments", ""),
+    ("SiteCommentsAtom", "application/atom+xml", "comments", ""),
+    ("ArchiveRSS", "application/rss+xml", "archive", ""),
+    ("ArchiveAtom", "application/atom+xml", "archive", ""),
+    ("ArchiveJSON", "application/feed+json", "archive", ""),
+    ("HistoryRSS", "application/rss+xml", "index", "history"),
+    ("HistoryAtom", "application/atom+xml", "index", "history"),
+)
+OUTPUTS = {
+    "home": [
+        "HTML",
+        "RSS",
+        "Atom",
+        "JSONFeed",
+        "SiteCommentsRSS",
+        "SiteCommentsAtom",
+        "ArchiveRSS",
+        "ArchiveAtom",
+        "ArchiveJSON",
+        "HistoryRSS",
+        "HistoryAtom",
+    ],
+    "page": ["HTML", "CommentsRSS", "CommentsAtom"],
+    "term": ["HTML", "RSS", "Atom"],
 }
 
 
@@ -96,42 +77,59 @@ def version_tuple(version_line: str) -> tuple[int, int]:
 
 
 def config_text(version_line: str) -> str:
-    """rssLimit became `[services.rss] limit` in Hugo 0.114; write the one this Hugo reads."""
-    limit = (
-        "[services.rss]\nlimit = 20\n"
-        if version_tuple(version_line) >= (0, 114)
-        else "rssLimit = 20\n"
+    """hugo.toml for this Hugo: `paginate` became `[pagination] pagerSize` in 0.128."""
+    paging = (
+        f"[pagination]\npagerSize = {PAGE_SIZE}\n"
+        if version_tuple(version_line) >= (0, 128)
+        else f"paginate = {PAGE_SIZE}\n"
     )
-    return (
-        f'baseURL = "{BASE_URL}"\n'
-        'title = "syndicate benchmark"\n'
-        'languageCode = "en"\n'
-        'disableKinds = ["sitemap", "robotsTXT", "404"]\n'
-        f"{limit}"
-        "[taxonomies]\n"
-        'tag = "tags"\n'
-        "[outputs]\n"
-        'home = ["HTML", "RSS"]\n'
-        'section = ["HTML", "RSS"]\n'
-        'taxonomy = ["HTML"]\n'
-        'term = ["RSS"]\n'
-    )
+    lines = [
+        f'baseURL = "{BASE_URL}"',
+        f'title = "{TITLE}"',
+        'languageCode = "en"',
+        # No page for the list of tags nor for the posts section: syndicate writes neither.
+        'disableKinds = ["taxonomy", "section", "robotsTXT"]',
+        'ignoreErrors = ["error-disable-taxonomy"]',
+        "summaryLength = 50",  # words: about syndicate's summary of some 300 characters
+        "capitalizeListTitles = false",
+        "pluralizeListTitles = false",
+        paging.rstrip("\n"),
+        "[params]",
+        'idHost = "localhost"',  # the authority of the posts' tag: URIs, as syndicate's
+        "[taxonomies]",
+        'tag = "tags"',
+        "[permalinks]",
+        'posts = "/posts/:slug/"',
+        "[markup.goldmark.parser]",
+        "autoHeadingID = false",  # cmark-gfm gives headings no id
+        '[mediaTypes."application/atom+xml"]',
+        'suffixes = ["atom"]',
+        '[mediaTypes."application/feed+json"]',
+        'suffixes = ["json"]',
+    ]
+    for name, media_type, base_name, path in OUTPUT_FORMATS:
+        lines += [f"[outputFormats.{name}]", f'mediaType = "{media_type}"']
+        lines.append(f'baseName = "{base_name}"')
+        if path:
+            lines.append(f'path = "{path}"')
+        if media_type.endswith("json"):
+            lines.append("isPlainText = true")  # JSON written by jsonify, not HTML-escaped
+    lines.append("[outputs]")
+    lines += [f"{kind} = {formats!r}".replace("'", '"') for kind, formats in OUTPUTS.items()]
+    return "\n".join(lines) + "\n"
 
 
-def ensure_site(workdir: Path, posts: Path, *, size: int, seed: int, version_line: str) -> Path:
-    """The Hugo site for a corpus folder, its content hard-linked to the posts, made once."""
-    site = workdir / "corpus" / f"hugo-n{size}-s{seed}-v{corpus.FORMAT}.{SITE_FORMAT}"
-    if not (site / corpus.COMPLETE_MARKER).exists():
-        shutil.rmtree(site, ignore_errors=True)
-        corpus.linked_copy(posts, site / "content" / "posts")
+def make_site(site: Path, *, version_line: str) -> Path:
+    """A Hugo site folder (config, layouts, static files) without content: `build_command`
+    names the content folder."""
+    if site.exists():
+        shutil.rmtree(site)
+    shutil.copytree(SITE_FILES, site)
     (site / "hugo.toml").write_text(config_text(version_line), encoding="utf-8")
-    for name, text in LAYOUTS.items():
-        path = site / "layouts" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    (site / corpus.COMPLETE_MARKER).write_text("done\n", encoding="utf-8")
     return site
 
 
-def build_command(site: Path, output: Path) -> list[str]:
-    return ["hugo", "--source", str(site), "--destination", str(output), "--quiet"]
+def build_command(site: Path, content: Path, output: Path) -> list[str]:
+    """Hugo building `site` from `content` (a folder holding posts/) into `output`."""
+    command = ["hugo", "--source", str(site), "--contentDir", str(content)]
+    return [*command, "--destination", str(output), "--quiet"]

@@ -1,7 +1,8 @@
-"""The one table, the JSON file and the optional plot.
+"""The one table, the JSON file and the optional plot (the build rows: report_builds.py).
 
-Each issue target is judged at the size the issue names (10k posts, 100k for memory, 1,000
-feeds); at other sizes the verdict is shown in parentheses, as an indication only.
+Each issue target is judged at the size the issue names (1,000 feeds, a 100k archive; the
+builds' in report_builds.py); at other sizes the verdict is shown in parentheses, as an
+indication only.
 """
 
 from __future__ import annotations
@@ -15,15 +16,23 @@ from typing import Any
 
 from .feeds import FetchFigures, FetchSummary
 from .merge_cost import MergeFigures
-from .runner import BuildFigures, Summary
+from .runner import Summary
 from .versus_reader import VersusReader
 
-TARGET_POSTS = 10_000
-MEMORY_POSTS = 100_000
-MEMORY_LIMIT_MB = 500.0
 TARGET_FEEDS = 1_000
 TARGET_ARCHIVE = 100_000
-COLUMNS = ("measurement", "N", "syndicate", "Hugo", "ratio", "target", "met?", "notes")
+COLUMNS = (
+    "measurement",
+    "N",
+    "syndicate",
+    "Hugo",
+    "ratio",
+    "target",
+    "met?",
+    "written",
+    "Hugo written",
+    "notes",
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,8 @@ class Row:
     met: bool | None = None
     at_target_size: bool = True  # False: the verdict is only an indication
     notes: str = ""
+    written: str = ""  # files and bytes syndicate wrote (a build row)
+    hugo_written: str = ""  # and Hugo
 
 
 # -- rows ---------------------------------------------------------------------------------------
@@ -48,111 +59,6 @@ def startup_row(startup: Summary | None) -> Row:
         return Row("CLI start-up (--version)", 0, None, notes="FAILED")
     notes = f"interpreter + imports: the floor under every build; peak RSS {startup.peak_mb:.0f} MB"
     return Row("CLI start-up (--version)", 0, startup.seconds, notes=notes)
-
-
-def build_rows(figures: BuildFigures) -> list[Row]:
-    if figures.error:
-        return [Row("syndicate build", figures.size, None, notes=f"FAILED: {figures.error}")]
-    syndicate, hugo = figures.syndicate, figures.hugo
-    at_size = figures.size == TARGET_POSTS
-    return [
-        compared(
-            "full build",
-            figures.size,
-            syndicate["full"],
-            hugo.get("full"),
-            1.5,
-            "≤ 1.5 (within 1.5× of Hugo)",
-            at_size,
-        ),
-        compared(
-            "no-change rebuild",
-            figures.size,
-            syndicate["no_change"],
-            hugo.get("rebuild"),
-            1 / 20,
-            "≤ 0.05 (20× faster)",
-            at_size,
-        ),
-        compared(
-            "one-edit rebuild",
-            figures.size,
-            syndicate["one_edit"],
-            hugo.get("rebuild"),
-            1 / 10,
-            "≤ 0.1 (10× faster)",
-            at_size,
-        ),
-        compared(
-            "one-added rebuild",
-            figures.size,
-            syndicate["one_added"],
-            hugo.get("rebuild"),
-            None,
-            "",
-            at_size,
-        ),
-        compared(
-            "full build, warm post cache",
-            figures.size,
-            syndicate["full_warm_cache"],
-            hugo.get("full"),
-            1.5,
-            "(new output folder, posts parsed before)",
-            False,
-        ),
-        memory_row(figures),
-    ]
-
-
-def compared(
-    name: str,
-    size: int,
-    mine: Summary,
-    theirs: Summary | None,
-    limit: float | None,
-    target: str,
-    at_size: bool,
-) -> Row:
-    ratio = mine.seconds / theirs.seconds if theirs else None
-    met = None if ratio is None or limit is None else ratio <= limit
-    notes = f"peak memory {mine.peak_mb:.0f} MB" + (
-        f" / Hugo {theirs.peak_mb:.0f} MB" if theirs else ""
-    )
-    if mine.cpu_seconds:
-        notes += f"; CPU {mine.cpu_seconds:.1f} s" + (
-            f" / Hugo {theirs.cpu_seconds:.1f} s" if theirs and theirs.cpu_seconds else ""
-        )
-    return Row(
-        name,
-        size,
-        mine.seconds,
-        theirs.seconds if theirs else None,
-        "s",
-        ratio,
-        target,
-        met,
-        at_size,
-        notes,
-    )
-
-
-def memory_row(figures: BuildFigures) -> Row:
-    full, hugo = figures.syndicate["full"], figures.hugo.get("full")
-    peak = max(step.peak_mb for step in figures.syndicate.values())
-    return Row(
-        "build peak memory (max of steps)",
-        figures.size,
-        peak,
-        hugo.peak_mb if hugo else None,
-        "MB",
-        peak / hugo.peak_mb if hugo else None,
-        f"< {MEMORY_LIMIT_MB:.0f} MB at 100k",
-        peak < MEMORY_LIMIT_MB,
-        figures.size == MEMORY_POSTS,
-        f"full build: process {full.peak_rss_mb:.0f} MB RSS, with workers "
-        f"{full.tree_peak_pss_mb:.0f} MB PSS ({full.tree_peak_rss_mb:.0f} MB summed RSS)",
-    )
 
 
 def fetch_rows(figures: FetchFigures) -> list[Row]:
@@ -258,6 +164,8 @@ def cells(row: Row) -> list[str]:
         "" if row.ratio is None else f"{row.ratio:.3g}",
         row.target,
         _verdict(row),
+        row.written,
+        row.hugo_written,
         row.notes,
     ]
 

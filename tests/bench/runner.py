@@ -1,10 +1,20 @@
-"""Build timings: `syndicate build` from nothing, with nothing changed, after one edit and after
-one added post; Hugo from nothing and again. Whole processes, median of `repeat` runs, each run
-in a fresh folder (fresh output, no archive, no cache)."""
+"""Build timings, both tools on the same posts: from nothing, with nothing changed, after a body
+edit, a title edit, a comment added and a post added; and syndicate from nothing again with its
+post cache warm. Whole processes, `repeat` runs of each step, each run in a fresh folder.
+
+Hugo has no incremental build: each of its steps is a whole build into the same output folder,
+of the posts as they are after the change (its content folder is the posts folder syndicate
+builds). Each step runs syndicate then Hugo, after the change is made once for both, and after
+`sync`, so no step pays for writing back what the one before it wrote. After every step the
+output folder is compared with what it held before: the files and bytes each tool wrote.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
+import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -13,11 +23,15 @@ from typing import Any
 from . import corpus, hugo
 from .commands import clean_env, syndicate_command
 from .folders import discard, fresh_dir
+from .load import busy_seconds
+from .outputs import OutputFigures, compare, snapshot
 from .procs import ProcessRun, checked, run_process
 
-SYNDICATE_STEPS = ("full", "no_change", "one_edit", "one_added", "full_warm_cache")
-HUGO_STEPS = ("full", "rebuild")
+CHANGES = ("no_change", "body_edit", "title_edit", "comment_added", "post_added")
+STEPS = ("full", *CHANGES)  # both tools, in this order
+SYNDICATE_STEPS = (*STEPS, "full_warm_cache")
 BASE_URL = "http://localhost:8000/"
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -31,10 +45,27 @@ class Summary:
     samples: list[float]
     last_output: str
     cpu_seconds: float = 0.0  # user + system time of the process and its workers (see procs.py)
+    output: OutputFigures | None = None  # what the step left and wrote (the last run's)
+    others_cores: float = 0.0  # CPUs the rest of the machine kept busy meanwhile (load.py)
 
     @property
     def peak_mb(self) -> float:
         return max(self.peak_rss_mb, self.tree_peak_pss_mb)
+
+    @property
+    def least(self) -> float:
+        return min(self.samples)
+
+    @property
+    def most(self) -> float:
+        return max(self.samples)
+
+
+@dataclass(frozen=True)
+class StepRun:
+    process: ProcessRun
+    output: OutputFigures | None = None
+    others_cpu_seconds: float = 0.0  # what other processes used while it ran
 
 
 @dataclass
@@ -43,21 +74,27 @@ class BuildFigures:
     posts_bytes: int
     syndicate: dict[str, Summary] = field(default_factory=dict)
     hugo: dict[str, Summary] = field(default_factory=dict)
+    floor: Summary | None = None  # the library floor's CPU seconds (floor.py), in `seconds`
     error: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def summarize(runs: list[ProcessRun]) -> Summary:
+def summarize(runs: list[StepRun]) -> Summary:
+    processes = [run.process for run in runs]
     return Summary(
-        seconds=statistics.median(run.seconds for run in runs),
-        peak_rss_mb=statistics.median(run.peak_rss_mb for run in runs),
-        tree_peak_rss_mb=statistics.median(run.tree_peak_rss_mb for run in runs),
-        tree_peak_pss_mb=statistics.median(run.tree_peak_pss_mb for run in runs),
-        samples=[round(run.seconds, 4) for run in runs],
-        last_output=(runs[-1].stdout.strip() or runs[-1].stderr.strip())[-500:],
-        cpu_seconds=statistics.median(run.cpu_seconds for run in runs),
+        seconds=statistics.median(run.seconds for run in processes),
+        peak_rss_mb=statistics.median(run.peak_rss_mb for run in processes),
+        tree_peak_rss_mb=statistics.median(run.tree_peak_rss_mb for run in processes),
+        tree_peak_pss_mb=statistics.median(run.tree_peak_pss_mb for run in processes),
+        samples=[round(run.seconds, 4) for run in processes],
+        last_output=(processes[-1].stdout.strip() or processes[-1].stderr.strip())[-500:],
+        cpu_seconds=statistics.median(run.cpu_seconds for run in processes),
+        output=runs[-1].output,
+        others_cores=statistics.median(
+            run.others_cpu_seconds / run.process.seconds for run in runs
+        ),
     )
 
 
@@ -69,71 +106,119 @@ def measure_builds(
     repeat: int,
     hugo_version: str | None,
     log: Callable[[str], None],
+    floor: bool = True,
 ) -> BuildFigures:
-    """Every build step for one corpus size; Hugo too when `hugo_version` is given."""
+    """Every build step for one corpus size; Hugo too when `hugo_version` is given; the
+    library floor (floor.py) with `floor`."""
     log(f"corpus n={size} seed={seed} (generated once, then cached in {workdir})")
     posts = corpus.ensure_posts(workdir, size=size, seed=seed)
-    site = (
-        hugo.ensure_site(workdir, posts, size=size, seed=seed, version_line=hugo_version)
-        if hugo_version
-        else None
-    )
     figures = BuildFigures(size, sum(path.stat().st_size for path in corpus.post_paths(posts)))
-    runs: dict[str, list[ProcessRun]] = {}
+    runs: dict[str, list[StepRun]] = {}
     for number in range(repeat):
         run_dir = fresh_dir(workdir, workdir / "runs" / f"build-n{size}-{number}")
         try:
-            log(f"build n={size} run {number + 1}/{repeat}: syndicate")
-            collect(runs, "syndicate", syndicate_steps(posts, run_dir, seed=seed, size=size))
-            if site is not None:
-                log(f"build n={size} run {number + 1}/{repeat}: hugo")
-                collect(runs, "hugo", hugo_steps(site, run_dir))
+            log(f"build n={size} run {number + 1}/{repeat}")
+            one_run(runs, posts, run_dir, seed=seed, size=size, hugo_version=hugo_version)
         finally:
             discard(workdir, run_dir)  # deleted when the benchmark ends (folders.py)
     figures.syndicate = {step: summarize(runs[f"syndicate.{step}"]) for step in SYNDICATE_STEPS}
-    if site is not None:
-        figures.hugo = {step: summarize(runs[f"hugo.{step}"]) for step in HUGO_STEPS}
+    if hugo_version:
+        figures.hugo = {step: summarize(runs[f"hugo.{step}"]) for step in STEPS}
+    if floor:
+        log(f"library floor n={size} ({repeat} runs)")
+        figures.floor = measure_floor(workdir, size=size, seed=seed, repeat=repeat)
     return figures
 
 
-def collect(runs: dict[str, list[ProcessRun]], tool: str, steps: dict[str, ProcessRun]) -> None:
-    for step, run in steps.items():
-        runs.setdefault(f"{tool}.{step}", []).append(run)
+def measure_floor(workdir: Path, *, size: int, seed: int, repeat: int) -> Summary:
+    """floor.py in its own process, `repeat` times; its in-process CPU sum is the figure
+    (`seconds` and `samples` hold CPU seconds), its process's own time beside it."""
+    runs, totals = [], []
+    for number in range(repeat):
+        run_dir = fresh_dir(workdir, workdir / "runs" / f"floor-n{size}-{number}")
+        try:
+            figures = run_dir / "floor.json"
+            command = [sys.executable, "-m", "tests.bench.floor", "--size", str(size)]
+            command += ["--seed", str(seed), "--workdir", str(workdir)]
+            command += ["--output", str(run_dir / "out"), "--json", str(figures)]
+            env = clean_env(run_dir)
+            runs.append(timed(command, env, REPOSITORY, run_dir / "out", "library floor"))
+            totals.append(json.loads(figures.read_text(encoding="utf-8"))["total"])
+        finally:
+            discard(workdir, run_dir)
+    process = summarize(runs)
+    return Summary(
+        seconds=statistics.median(totals),
+        peak_rss_mb=process.peak_rss_mb,
+        tree_peak_rss_mb=process.tree_peak_rss_mb,
+        tree_peak_pss_mb=process.tree_peak_pss_mb,
+        samples=[round(total, 3) for total in totals],
+        last_output=process.last_output,
+        cpu_seconds=process.cpu_seconds,
+        output=process.output,
+        others_cores=process.others_cores,
+    )
 
 
-def syndicate_steps(
-    cached_posts: Path, run_dir: Path, *, seed: int, size: int
-) -> dict[str, ProcessRun]:
-    """From nothing, nothing changed, one post edited, one post added: in that order."""
-    posts = corpus.linked_copy(cached_posts, run_dir / "posts")
-    output = run_dir / "syndicate-out"
+def one_run(
+    runs: dict[str, list[StepRun]],
+    cached_posts: Path,
+    run_dir: Path,
+    *,
+    seed: int,
+    size: int,
+    hugo_version: str | None,
+) -> None:
+    """Every step once: the change, syndicate's build, Hugo's; then syndicate's warm full build."""
+    content = run_dir / "content"
+    posts = corpus.linked_copy(cached_posts, content / "posts")
     env = clean_env(run_dir)
+    site = (
+        hugo.make_site(run_dir / "hugo-site", version_line=hugo_version) if hugo_version else None
+    )
+    output = run_dir / "syndicate-out"
 
-    def build(step: str, output: Path = output) -> ProcessRun:
-        command = [*syndicate_command(), "build", str(posts), "-o", str(output)]
+    def syndicate(step: str, folder: Path = output) -> StepRun:
+        command = [*syndicate_command(), "build", str(posts), "-o", str(folder)]
         command += ["--base-url", BASE_URL]
-        return checked(run_process(command, env=env, cwd=run_dir), f"syndicate build ({step})")
+        return timed(command, env, run_dir, folder, f"syndicate build ({step})")
 
-    steps = {"full": build("full"), "no_change": build("no_change")}
-    edited = corpus.post_paths(posts)[size // 2]
-    corpus.append_sentence(edited, "This sentence was added by the benchmark's one-post edit.")
-    steps["one_edit"] = build("one_edit")
-    corpus.write_post(posts, corpus.generate_post(seed, size, newest=True))
-    steps["one_added"] = build("one_added")
+    for step in STEPS:
+        make_change(step, posts, seed=seed, size=size)
+        runs.setdefault(f"syndicate.{step}", []).append(syndicate(step))
+        if site is not None:
+            command = hugo.build_command(site, content, run_dir / "hugo-out")
+            hugo_run = timed(command, env, run_dir, run_dir / "hugo-out", f"hugo ({step})")
+            runs.setdefault(f"hugo.{step}", []).append(hugo_run)
     # From nothing into a new folder, with the parsed-post cache the runs above left: what a
     # rebuild after `rm -rf feeds/` costs (reported beside the cold figure, not instead of it).
-    steps["full_warm_cache"] = build("full_warm_cache", run_dir / "syndicate-out-again")
-    return steps
+    again = syndicate("full_warm_cache", run_dir / "syndicate-out-again")
+    runs.setdefault("syndicate.full_warm_cache", []).append(again)
 
 
-def hugo_steps(site: Path, run_dir: Path) -> dict[str, ProcessRun]:
-    """Hugo from nothing, then again into the same folder (it has no incremental build)."""
-    output = run_dir / "hugo-out"
-    env = clean_env(run_dir)
-    command = hugo.build_command(site, output)
-    full = checked(run_process(command, env=env, cwd=run_dir), "hugo (full)")
-    rebuild = checked(run_process(command, env=env, cwd=run_dir), "hugo (rebuild)")
-    return {"full": full, "rebuild": rebuild}
+def make_change(step: str, posts: Path, *, seed: int, size: int) -> None:
+    """The change a step builds after; each touches a different post in the middle of the list
+    (posts sorted by file name: by title, so anywhere in date order)."""
+    paths = corpus.post_paths(posts)
+    if step == "body_edit":
+        corpus.append_sentence(paths[size // 2], "This sentence was added by the benchmark.")
+    elif step == "title_edit":
+        corpus.retitle(paths[size // 3], "A Title Changed By The Benchmark")
+    elif step == "comment_added":
+        body = "A comment added by the benchmark, the newest on the site."
+        corpus.add_comment(paths[size // 4], author="Bench Mark", body=body)
+    elif step == "post_added":
+        corpus.write_post(posts, corpus.generate_post(seed, size, newest=True))
+
+
+def timed(command: list[str], env: dict[str, str], cwd: Path, output: Path, what: str) -> StepRun:
+    """One timed process, after `sync`; what it wrote into `output`, compared after it."""
+    before = snapshot(output)
+    os.sync()
+    busy = busy_seconds()
+    run = checked(run_process(command, env=env, cwd=cwd), what)
+    others = max(0.0, busy_seconds() - busy - run.cpu_seconds)
+    return StepRun(run, compare(before, snapshot(output)), others)
 
 
 def measure_startup(workdir: Path, *, repeat: int) -> Summary:
@@ -143,7 +228,7 @@ def measure_startup(workdir: Path, *, repeat: int) -> Summary:
     command = [*syndicate_command(), "--version"]
     try:
         runs = [
-            checked(run_process(command, env=env, cwd=run_dir), "syndicate --version")
+            StepRun(checked(run_process(command, env=env, cwd=run_dir), "syndicate --version"))
             for _ in range(repeat)
         ]
     finally:
