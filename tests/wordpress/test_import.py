@@ -21,6 +21,7 @@ from syndicate.wordpress import MANIFEST, ImportReport, import_wordpress
 from syndicate.wordpress.content import comment_html, markdown_safe
 from syndicate.wordpress.convert import plan_import
 from syndicate.wordpress.wxr import read_export
+from tests.conftest import run_build
 from tests.wordpress.exports import (
     FIELD_NOTES,
     WORDPRESS_COM,
@@ -473,3 +474,28 @@ def test_a_comments_html_reads_back_sanitised_with_its_layout(tmp_path: Path) ->
     assert "<pre>line one\n\n    indented, after a blank line\n</pre>" in reply.content_html
     assert "<blockquote><p>I write about the sea.</p></blockquote>" in reply.content_html
     assert "onerror" not in reply.content_html and "javascript:" not in reply.content_html
+
+
+def test_two_items_with_one_guid_both_publish_under_ids_of_their_own(tmp_path: Path) -> None:
+    """WordPress's theme unit test data has two pairs of posts sharing a guid: both used to be
+    written with that id, and the build refused the second as a duplicate."""
+    shared = "https://oldblog.example/?p=568"
+    text = export(
+        item(568, "Image", name="post-format-image", guid=shared),
+        item(582, "Image (linked)", name="post-format-image-linked", guid=shared),
+    )
+    posts = tmp_path / "posts"
+    import_wordpress(write_export(tmp_path, text), posts, zone=UTC)
+    ids = {path.name: front_matter(path).get("id") for path in posts.glob("*.md")}
+    assert ids == {"post-format-image.md": shared, "post-format-image-linked.md": None}
+    result = run_build(posts, tmp_path / "out")
+    assert result.exit_code == 0, result.output  # no "duplicate id"
+    assert "built 2 posts" in result.output
+
+
+def test_an_old_link_with_a_doubled_slash_is_still_a_path(tmp_path: Path) -> None:
+    text = export(item(5, "Level 2", link="https://oldblog.example//greek/level-2/"))
+    posts = tmp_path / "posts"
+    import_wordpress(write_export(tmp_path, text), posts, zone=UTC)
+    (path,) = posts.glob("*.md")
+    assert front_matter(path)["url"] == "/greek/level-2/"
