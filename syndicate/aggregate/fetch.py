@@ -103,8 +103,8 @@ def fetch_all(
     downloads under way are cut off, and the report says `stopped`.
 
     On PostgreSQL this is one of any number of workers at once (archive/claims.py): it
-    claims due feeds in batches, each leased to it, and holds the per-host limit with the
-    others; see `_batches`."""
+    claims due feeds in batches, each leased to it, then due comment feeds the same way,
+    and holds the per-host limit with the others; see `_batches`, `_comment_batches`."""
     now = now or now_utc()
     stop = stop or threading.Event()
     report = FetchReport()
@@ -186,16 +186,19 @@ def _fetch_due(
                 due_comments = archive.due_comment_feeds([*comment_feeds, *recent], now)
                 download = partial(download_comments, fetcher)
                 store = partial(store_comment_download, archive, report=report, now=now)
-                _store_as_finished(
-                    archive,
-                    pool,
-                    download,
-                    due_comments,
-                    store,
-                    stop,
-                    renew=renew,
-                    renew_every=lease / 3,
-                )
+                for comment_batch in _comment_batches(
+                    archive, claim, due_comments, limit=CLAIM_PER_JOB * jobs, stop=stop
+                ):
+                    _store_as_finished(
+                        archive,
+                        pool,
+                        download,
+                        comment_batch,
+                        store,
+                        stop,
+                        renew=renew,
+                        renew_every=lease / 3,
+                    )
 
 
 def _batches(
@@ -223,6 +226,29 @@ def _batches(
             stop.wait(min(1.0, claim.lease / 4))
         else:
             return
+
+
+def _comment_batches(
+    archive: Archive,
+    claim: Claim | None,
+    due: list[CommentFeed],
+    *,
+    limit: int,
+    stop: threading.Event,
+) -> Iterator[list[CommentFeed]]:
+    """Alone, every due comment feed at once. One of several workers, those of each `limit`
+    of them that no other worker has claimed in this round, claimed for this one a batch at
+    a time as the last is stored (the workers come to the comment feeds together, once the
+    round's feeds are stored, and share them out this way)."""
+    if claim is None:
+        yield due
+        return
+    for start in range(0, len(due), limit):
+        if stop.is_set():
+            return
+        batch = archive.claim_comment_feeds(claim, due[start : start + limit])
+        if batch:
+            yield batch
 
 
 @contextmanager

@@ -9,6 +9,8 @@ feed is claimed by one worker, with a lease, and fetched once per round.
   the database's clock. Storing a feed's outcome releases its lease in the same UPDATE; a
   worker renews its leases while it works. A killed worker's feeds are claimable again once
   their lease has ended, and its round once its heartbeat is older than the lease.
+* **Comment feeds** are claimed the same way, once the round's feeds are stored: each due one
+  is polled by one worker per round (its row is made by the claim if it was never polled).
 * Storing is **fenced**: the outcome of a feed whose lease another worker has taken over
   (this one was too slow) is refused (`LeaseLost`), and only the other's is stored.
 
@@ -23,13 +25,14 @@ import random
 import secrets
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from syndicate.archive.base import ArchiveBase, iso, now_utc, wrap_exceptions
+from syndicate.archive.comment_feeds import CommentFeed
 from syndicate.archive.feeds import LeaseLost, feed_record
 from syndicate.errors import ArchiveError
 from syndicate.model import Feed
@@ -63,6 +66,8 @@ def new_worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
+LEASED_TABLES = ("feeds", "comment_feeds")  # whose rows a worker leases
+
 ROUND_KEY = 0x5EED  # the advisory lock under which workers join rounds
 
 LIVE_ROUND = """
@@ -85,6 +90,21 @@ CLAIM_DUE_FEEDS = """
                      lease_until = now() + make_interval(secs => ?)
       FROM due WHERE feeds.id = due.id
     RETURNING feeds.*"""
+
+# A claim of comment feeds (of the due ones that a worker has chosen as due_comment_feeds
+# does): the row is made by the claim when the comment feed was never polled. A concurrent
+# claim of the same copy waits for this one's commit, then finds it claimed in the round.
+# Only the lease columns are written: the state stays that of the last poll.
+CLAIM_COMMENT_FEED = """
+    INSERT INTO comment_feeds (copy_id, url, leased_by, claimed_round, lease_until)
+    VALUES (?, ?, ?, ?, now() + make_interval(secs => ?))
+    ON CONFLICT (copy_id) DO UPDATE
+       SET leased_by = excluded.leased_by, claimed_round = excluded.claimed_round,
+           lease_until = excluded.lease_until
+     WHERE (comment_feeds.lease_until IS NULL OR comment_feeds.lease_until <= now())
+       AND (comment_feeds.claimed_round IS DISTINCT FROM excluded.claimed_round
+            OR comment_feeds.lease_until <= now())
+    RETURNING copy_id"""
 
 STILL_LEASED = """
     SELECT 1 FROM feeds
@@ -133,6 +153,22 @@ class Claims(ArchiveBase):
         return sorted((feed_record(row) for row in rows), key=lambda feed: feed.url)
 
     @wrap_exceptions
+    def claim_comment_feeds(self, claim: Claim, due: Sequence[CommentFeed]) -> list[CommentFeed]:
+        """Of these due comment feeds, in order, those no worker has polled in this round nor
+        holds now, leased to this one (in one transaction, by copy: two claimers wait for
+        each other row by row, never in a cycle)."""
+        claimed: set[int] = set()
+        with self.transaction() as db:
+            for feed in sorted(due, key=lambda each: each.copy_id):
+                row = db.execute(
+                    CLAIM_COMMENT_FEED,
+                    (feed.copy_id, feed.url, claim.worker, claim.round_id, claim.lease),
+                ).fetchone()
+                if row is not None:
+                    claimed.add(int(row[0]))
+        return [feed for feed in due if feed.copy_id in claimed]
+
+    @wrap_exceptions
     def others_hold_feeds(self, claim: Claim) -> bool:
         """Whether other workers of the round still hold leases: when they end unreleased
         (a killed worker), those feeds are this worker's to take."""
@@ -146,22 +182,25 @@ class Claims(ArchiveBase):
             db.execute(
                 "UPDATE fetch_workers SET heartbeat = now() WHERE worker = ?", (claim.worker,)
             )
-            db.execute(
-                "UPDATE feeds SET lease_until = now() + make_interval(secs => ?)"
-                " WHERE leased_by = ?",
-                (claim.lease, claim.worker),
-            )
+            for table in LEASED_TABLES:
+                db.execute(
+                    f"UPDATE {table} SET lease_until = now() + make_interval(secs => ?)"
+                    " WHERE leased_by = ?",
+                    (claim.lease, claim.worker),
+                )
 
     @wrap_exceptions
     def leave_round(self, claim: Claim) -> None:
-        """The worker is done: its leases (of feeds it did not get to) and its place in the
-        round go. Those feeds stay unfetched in this round's eyes only if claimed in it."""
+        """The worker is done: its leases (of feeds and comment feeds it did not get to) and
+        its place in the round go; what it did not get to is unclaimed again, for the round's
+        other workers or the next round."""
         with self.transaction() as db:
-            db.execute(
-                "UPDATE feeds SET leased_by = NULL, lease_until = NULL, claimed_round = NULL"
-                " WHERE leased_by = ?",
-                (claim.worker,),
-            )
+            for table in LEASED_TABLES:
+                db.execute(
+                    f"UPDATE {table} SET leased_by = NULL, lease_until = NULL,"
+                    " claimed_round = NULL WHERE leased_by = ?",
+                    (claim.worker,),
+                )
             db.execute("DELETE FROM fetch_workers WHERE worker = ?", (claim.worker,))
         self.worker = None
 

@@ -2,7 +2,8 @@
 conditional GET, failures with a time to try again (backoff), gone when they say 410.
 
 A copy has one comment feed (its `comments_feed_url`); its state is a row keyed by the copy,
-made by the first poll and reset when the copy names another URL."""
+made by the first poll (or, with several workers on PostgreSQL, by the first claim of it:
+archive/claims.py) and reset when the copy names another URL."""
 
 from __future__ import annotations
 
@@ -80,7 +81,8 @@ class CommentFeeds(ArchiveBase):
     @wrap_exceptions
     def record_comment_feed(self, feed: CommentFeed, outcome: CommentFeedOutcome) -> None:
         """Note how polling a comment feed went: validators kept and failures cleared when it
-        worked, else one failure more and when to try again."""
+        worked, else one failure more and when to try again; its lease released. One whose
+        lease another worker has taken over (this one was too slow) is left to that one."""
         failed = outcome.error is not None
         if failed:  # the validators the next try sends stay those of the last success
             etag, last_modified, failures = feed.etag, feed.last_modified, feed.failures + 1
@@ -95,7 +97,8 @@ class CommentFeeds(ArchiveBase):
                         last_fetched = excluded.last_fetched,
                         last_status = excluded.last_status, failures = excluded.failures,
                         next_due = excluded.next_due, last_error = excluded.last_error,
-                        gone = excluded.gone""",
+                        gone = excluded.gone, leased_by = NULL, lease_until = NULL
+                    WHERE comment_feeds.leased_by IS NULL OR comment_feeds.leased_by = ?""",
                 (
                     feed.copy_id,
                     feed.url,
@@ -107,16 +110,19 @@ class CommentFeeds(ArchiveBase):
                     iso(outcome.retry_at) if failed else None,
                     outcome.error,
                     iso(outcome.fetched) if outcome.gone else None,
+                    self.worker,
                 ),
             )
 
     @wrap_exceptions
     def comment_feeds_by_subscription(self) -> dict[str, list[CommentFeed]]:
-        """Subscription URL -> the comment feeds polled for its copies, by copy."""
+        """Subscription URL -> the comment feeds polled for its copies, by copy (not those
+        only claimed by a worker so far: a claim makes a row, a poll dates it)."""
         rows = self.db.execute(
             f"""SELECT comment_feeds.copy_id, {_qualified(COMMENT_FEED_COLUMNS)},
                        copies.feed_url AS subscription
                 FROM comment_feeds JOIN copies ON copies.id = comment_feeds.copy_id
+                WHERE comment_feeds.last_fetched IS NOT NULL
                 ORDER BY comment_feeds.copy_id"""
         )
         found: dict[str, list[CommentFeed]] = {}

@@ -21,6 +21,14 @@ _CLAIMS = """
     );
 """
 
+# 9: comment feeds claimed as feeds are (archive/claims.py): a comment feed's row is made by
+# the first claim of it, so a row never polled has no last_fetched.
+_COMMENT_FEED_CLAIMS = """
+    ALTER TABLE comment_feeds ADD COLUMN leased_by TEXT;
+    ALTER TABLE comment_feeds ADD COLUMN lease_until {moment};
+    ALTER TABLE comment_feeds ADD COLUMN claimed_round INTEGER;
+"""
+
 MIGRATIONS: tuple[str | Mapping[str, str], ...] = (
     # 1: subscriptions, copies grouped into articles, origins and comments of copies.
     """
@@ -141,5 +149,9 @@ MIGRATIONS: tuple[str | Mapping[str, str], ...] = (
     {
         "sqlite": _CLAIMS.replace("{moment}", "TEXT"),
         "postgres": _CLAIMS.replace("{moment}", "TIMESTAMPTZ"),
+    },
+    {
+        "sqlite": _COMMENT_FEED_CLAIMS.replace("{moment}", "TEXT"),
+        "postgres": _COMMENT_FEED_CLAIMS.replace("{moment}", "TIMESTAMPTZ"),
     },
 )

@@ -6,6 +6,7 @@ feed servers, one per host on 127.0.0.2-5, that count requests per feed and in f
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -17,18 +18,23 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from syndicate.archive import Archive
+from syndicate.archive import Archive, CommentFeed
 from tests.archive.backends import PostgresServer, committed, postgres_server
 
 HOSTS = ("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5")
 FEEDS_PER_HOST = 15
 ENTRIES = 2
 SERVE_SECONDS = 0.25  # each response is this slow, so that requests overlap
+PUBLISHED = "Fri, 01 Mar 2024 08:00:00 GMT"
+TALK_FEEDS_PER_HOST = 2  # feeds whose entries name comment feeds (in the comment feed test)
+TALK_ENTRIES = 5
 
 
 @pytest.fixture(scope="module")
@@ -52,36 +58,52 @@ class FeedHosts:
         return Counter(f"{host}{path}" for host, path, _at in self.requests)
 
 
-def feed_body(host: str, path: str) -> bytes:
+def feed_body(host: str, port: int, path: str) -> bytes:
+    """A feed of ENTRIES entries; under /talk/, TALK_ENTRIES recent ones, each naming its
+    comment feed on this server; under /comments/, a comment feed of one comment."""
     number = path.strip("/").replace("/", "-")
+    if path.startswith("/comments/"):
+        return (
+            '<?xml version="1.0" encoding="utf-8"?>'
+            '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+            f"<title>Comments {number}</title><link>http://{host}/</link>"
+            f"<item><title>By: Ann</title><guid>c-{number}</guid><dc:creator>Ann</dc:creator>"
+            f"<description>A comment on {number}</description></item></channel></rss>"
+        ).encode()
+    talk = path.startswith("/talk/")
+    published = format_datetime(datetime.now(UTC), usegmt=True) if talk else PUBLISHED
     items = "".join(
         f"<item><title>Post {host} {number} {n}</title>"
         f"<link>http://{host}/posts/{number}/{n}</link><guid>{number}-{n}</guid>"
-        "<pubDate>Fri, 01 Mar 2024 08:00:00 GMT</pubDate>"
-        f"<description>Entry {n} of {number} on {host}</description></item>"
-        for n in range(ENTRIES)
+        f"<pubDate>{published}</pubDate>"
+        + (f"<wfw:commentRss>http://{host}:{port}/comments/{number}/{n}</wfw:commentRss>" * talk)
+        + f"<description>Entry {n} of {number} on {host}</description></item>"
+        for n in range(TALK_ENTRIES if talk else ENTRIES)
     )
     return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<rss version="2.0" xmlns:wfw="http://wellformedweb.org/CommentAPI/"><channel>'
         f"<title>{host} {number}</title><link>http://{host}/</link>"
         f"<description>A feed</description>{items}</channel></rss>"
     ).encode()
 
 
 @contextmanager
-def feed_hosts() -> Iterator[FeedHosts]:
+def feed_hosts(*, talk_feeds: int = 0) -> Iterator[FeedHosts]:
+    """The feed servers, serving FEEDS_PER_HOST feeds each and `talk_feeds` feeds with
+    comment feeds."""
     seen = FeedHosts()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            host = self.server.server_address[0]  # type: ignore[index]
+            host, port = self.server.server_address[:2]  # type: ignore[index]
             with seen.lock:
                 seen.requests.append((host, self.path, time.monotonic()))
                 seen.in_flight[host] += 1
                 seen.most_in_flight[host] = max(seen.most_in_flight[host], seen.in_flight[host])
             try:
                 time.sleep(SERVE_SECONDS)
-                body = feed_body(str(host), self.path)
+                body = feed_body(str(host), int(port), self.path)
                 self.send_response(200)
                 self.send_header("Content-Type", "application/rss+xml")
                 self.send_header("Content-Length", str(len(body)))
@@ -104,6 +126,7 @@ def feed_hosts() -> Iterator[FeedHosts]:
             servers.callback(server.shutdown)
             port = server.server_address[1]
             seen.urls += [f"http://{host}:{port}/feed/{n}" for n in range(FEEDS_PER_HOST)]
+            seen.urls += [f"http://{host}:{port}/talk/{n}" for n in range(talk_feeds)]
         yield seen
 
 
@@ -206,3 +229,56 @@ def test_a_killed_workers_feeds_are_fetched_by_the_others_after_its_lease(
     # Every other feed was fetched once: only the killed worker's could be fetched twice.
     twice = {key for key, times in fetched_at.items() if len(times) > 1}
     assert twice <= {re.sub(r":\d+", "", u.removeprefix("http://")) for u in held}
+
+
+def subscriptions_json(url: str) -> dict[str, dict[str, object]]:
+    listed = subprocess.run(
+        [sys.executable, "-m", "syndicate", "--archive", url, "subscriptions", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {each["url"]: each for each in json.loads(listed.stdout)}
+
+
+def test_three_workers_poll_each_comment_feed_once_and_polled_counts_only_polls(
+    pg_server: PostgresServer, tmp_path: Path
+) -> None:
+    with feed_hosts(talk_feeds=TALK_FEEDS_PER_HOST) as hosts:
+        url = subscribed(pg_server, hosts)
+        workers = [worker(url, tmp_path) for _ in range(3)]
+        outputs = [process.communicate(timeout=120) for process in workers]
+    for process, (_stdout, stderr) in zip(workers, outputs, strict=True):
+        assert process.returncode == 0, stderr
+    per_feed = hosts.per_feed()
+    comment_feeds = {key: n for key, n in per_feed.items() if "/comments/" in key}
+    talk_urls = [feed_url for feed_url in hosts.urls if "/talk/" in feed_url]
+    # Every worker comes to the comment feeds (those of recent copies) once the round's
+    # feeds are stored, and each is polled by one of them.
+    assert len(comment_feeds) == len(talk_urls) * TALK_ENTRIES
+    assert set(comment_feeds.values()) == {1}, Counter(comment_feeds).most_common(3)
+    assert set(per_feed.values()) == {1}, per_feed.most_common(3)
+    assert max(hosts.most_in_flight.values()) == 2, hosts.most_in_flight
+    assert committed(url, "SELECT COUNT(*) FROM comments") == [(len(comment_feeds),)]
+    assert committed(url, "SELECT COUNT(*) FROM comment_feeds WHERE leased_by IS NOT NULL") == [
+        (0,)
+    ]
+    assert committed(url, "SELECT COUNT(DISTINCT claimed_round) FROM comment_feeds") == [(1,)]
+    listed = subscriptions_json(url)
+    for feed_url in hosts.urls:
+        polled = TALK_ENTRIES if feed_url in talk_urls else 0
+        assert listed[feed_url]["comment_feeds"] == {"polled": polled, "failing": []}
+
+    # A claim makes the row of a comment feed never polled: it is not counted as polled.
+    plain = hosts.urls[0]
+    [(copy_id,)] = committed(url, "SELECT MIN(id) FROM copies WHERE feed_url = ?", (plain,))
+    with Archive(url) as archive:
+        claim = archive.join_round(lease=60)
+        wanted = CommentFeed(copy_id, "http://127.0.0.2:9/comments/never")
+        assert archive.claim_comment_feeds(claim, [wanted]) == [wanted]
+        assert archive.claim_comment_feeds(claim, [wanted]) == []  # claimed in this round
+        assert subscriptions_json(url)[plain]["comment_feeds"]["polled"] == 0
+        archive.leave_round(claim)
+    assert committed(
+        url, "SELECT leased_by, claimed_round FROM comment_feeds WHERE copy_id = ?", (copy_id,)
+    ) == [(None, None)]

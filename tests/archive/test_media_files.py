@@ -253,6 +253,8 @@ def test_own_posts_synced_before_migration_7_gain_their_media_files(tmp_path: Pa
     db.execute("ALTER TABLE copies DROP COLUMN image_url")
     for column in ("leased_by", "lease_until", "claimed_round"):  # and migration 8's
         db.execute(f"ALTER TABLE feeds DROP COLUMN {column}")
+    for column in ("leased_by", "lease_until", "claimed_round"):  # and migration 9's
+        db.execute(f"ALTER TABLE comment_feeds DROP COLUMN {column}")
     db.execute("DROP TABLE fetch_workers")
     db.execute("DROP TABLE fetch_rounds")
     db.execute("PRAGMA user_version = 6")
