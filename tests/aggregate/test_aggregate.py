@@ -14,13 +14,12 @@ from typing import Any
 
 import feedparser
 import pytest
-from click.testing import CliRunner, Result
 from lxml import etree
 
 from syndicate.aggregate import fetcher as fetcher_module
-from syndicate.cli import cli
 from syndicate.errors import FeedError
 from syndicate.workers import worker_pool
+from tests.aggregate.feedweb import Follower
 from tests.conftest import FeedServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -40,34 +39,16 @@ def fixture(name: str, server: FeedServer) -> str:
     )
 
 
-class Site:
+class Site(Follower):
     """A site folder with its config, archive and own post, driven through the CLI."""
 
     def __init__(self, root: Path, server: FeedServer) -> None:
-        self.root, self.server = root, server
-        self.posts = root / "posts"
-        self.posts.mkdir()
-        (self.posts / "why-feeds-still-matter.md").write_text(fixture("own-post.md", server))
-        self.config = root / "syndicate.toml"
-        self.config.write_text(
-            f'[site]\nbase_url = "https://blog.example.org/"\nposts = "{self.posts}"\n'
-            f'output = "{root / "out"}"\n[archive]\npath = "{root / "archive.sqlite3"}"\n'
-        )
-
-    def run(self, *args: str) -> Result:
-        result = CliRunner().invoke(
-            cli, ["--config", str(self.config), *args], catch_exceptions=False
-        )
-        assert "Traceback" not in result.output
-        return result
-
-    def ok(self, *args: str) -> Result:
-        result = self.run(*args)
-        assert result.exit_code == 0, result.output
-        return result
-
-    def archive(self) -> list[dict[str, Any]]:
-        return json.loads(self.ok("archive", "--json").stdout)
+        self.server = server
+        posts = root / "posts"
+        posts.mkdir()
+        (posts / "why-feeds-still-matter.md").write_text(fixture("own-post.md", server))
+        super().__init__(root, posts=posts)
+        self.posts = posts
 
     def entry_with(self, url_part: str) -> dict[str, Any]:
         (entry,) = [
