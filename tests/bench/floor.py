@@ -33,7 +33,8 @@ from .floor_posts import BASE_URL, FloorComment, FloorPost, read_post
 
 WRITING = "atomic writes"
 FEED_LIMIT, COMMENT_FEED_LIMIT, ARCHIVE_FEED_LIMIT, POST_COMMENT_LIMIT = 20, 50, 100, 1000
-STYLESHEET = Path(__file__).with_name("hugo_site") / "static" / "feed.css"
+# The stylesheet file as a build writes it (the file, read: no syndicate code runs).
+STYLESHEET = Path(__file__).parents[2] / "syndicate" / "templates" / "feed.css"
 
 
 class Clock:

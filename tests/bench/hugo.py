@@ -26,7 +26,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-SITE_FILES = Path(__file__).with_name("hugo_site")  # layouts/ and static/, copied into a site
+SITE_FILES = Path(__file__).with_name("hugo_site")  # layouts/, copied into a site
+# The stylesheet every feed names: syndicate's own file, the same bytes for both tools.
+FEED_CSS = Path(__file__).parents[2] / "syndicate" / "templates" / "feed.css"
 BASE_URL = "http://localhost:8000/"
 TITLE = "syndicate"  # syndicate's default title: the same text on every page and feed
 PAGE_SIZE = 20  # syndicate's page_size and feed_limit
@@ -125,6 +127,8 @@ def make_site(site: Path, *, version_line: str) -> Path:
     if site.exists():
         shutil.rmtree(site)
     shutil.copytree(SITE_FILES, site)
+    (site / "static").mkdir(exist_ok=True)
+    shutil.copyfile(FEED_CSS, site / "static" / FEED_CSS.name)
     (site / "hugo.toml").write_text(config_text(version_line), encoding="utf-8")
     return site
 
