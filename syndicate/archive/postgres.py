@@ -3,7 +3,7 @@ the SQL and DDL translated from SQLite's dialect, the schema version in a table,
 PostgreSQL's errors as ours, by SQLSTATE (`storage_error`).
 
 The archive's SQL is written once, for SQLite; `postgres_sql` translates it per statement
-(cached): `?` placeholders, `IS NOT x` comparisons, the place of NULLs in ORDER BY, and the new
+(cached): `?` placeholders, the place of NULLs in ORDER BY, and the new
 row's id (`lastrowid`) through `RETURNING id`. Every TEXT column is `COLLATE "C"`, so that text
 compares and sorts byte by byte as in SQLite (dates are compared as ISO 8601 text)."""
 
@@ -352,8 +352,6 @@ def _tables_with_ids() -> frozenset[str]:
 
 TABLES_WITH_IDS = _tables_with_ids()
 _INSERT_INTO = re.compile(r"\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
-_UPSERT_IS_NOT = re.compile(r"(?<![.\w])(\w+) IS NOT excluded\.", re.IGNORECASE)
-_IS_NOT_VALUE = re.compile(r"\bIS NOT (?!NULL\b|DISTINCT\b|TRUE\b|FALSE\b)", re.IGNORECASE)
 _ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.IGNORECASE)
 _AFTER_ORDER_KEYS = re.compile(
     r"\b(?:LIMIT|OFFSET|FOR|UNION|EXCEPT|INTERSECT|FETCH|RETURNING)\b", re.IGNORECASE
@@ -364,22 +362,12 @@ _NEVER_NULL_KEY = re.compile(r"(?:\w+\.)?id(?:\s+(?:ASC|DESC))?", re.IGNORECASE)
 @functools.lru_cache(maxsize=1024)
 def postgres_sql(sql: str, *, returning: bool = True) -> Statement:
     """One of the archive's statements (SQLite's dialect, `?` placeholders) for PostgreSQL."""
-    text = null_safe_comparisons(sql)
-    text = sqlite_null_order(text)
+    text = sqlite_null_order(sql)
     returns_id = False
     insert = _INSERT_INTO.match(text)
     if returning and insert and insert[1] in TABLES_WITH_IDS and "RETURNING" not in text.upper():
         text, returns_id = text.rstrip().rstrip(";") + " RETURNING id", True
     return Statement(format_placeholders(text), returns_id)
-
-
-def null_safe_comparisons(sql: str) -> str:
-    """SQLite's `a IS NOT b` (b not NULL) is PostgreSQL's `a IS DISTINCT FROM b`; in an upsert,
-    the conflicting row's column is named by its table (unqualified, it is ambiguous)."""
-    insert = _INSERT_INTO.match(sql)
-    if insert and "excluded." in sql:
-        sql = _UPSERT_IS_NOT.sub(rf"{insert[1]}.\1 IS DISTINCT FROM excluded.", sql)
-    return _IS_NOT_VALUE.sub("IS DISTINCT FROM ", sql)
 
 
 def sqlite_null_order(sql: str) -> str:

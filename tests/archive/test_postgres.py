@@ -64,7 +64,7 @@ def either(archive_location: Path | str) -> Iterator[Archive]:
         ("SELECT * FROM feeds ORDER BY url NULLS LAST", "ORDER BY url NULLS LAST"),
         (
             "INSERT INTO comments (a) VALUES (?) ON CONFLICT (a) DO UPDATE SET b = excluded.b"
-            " WHERE b IS NOT excluded.b OR c IS NOT NULL",
+            " WHERE comments.b IS DISTINCT FROM excluded.b OR c IS NOT NULL",
             "WHERE comments.b IS DISTINCT FROM excluded.b OR c IS NOT NULL RETURNING id",
         ),
         ("INSERT INTO articles DEFAULT VALUES", "INSERT INTO articles DEFAULT VALUES RETURNING id"),
