@@ -163,7 +163,8 @@ def kept(
     if parsed.post is not None:
         zone_name = getattr(zone, "key", str(zone))
         local = local_files_version(path, parsed.post.local_files)
-        version = f"{path}|{size}|{mtime_ns}|{zone_name}|{local}".encode()
+        # The file by its resolved path: the same version however the posts folder is named.
+        version = f"{cache_key}|{size}|{mtime_ns}|{zone_name}|{local}".encode()
         digest = hashlib.blake2b(version, digest_size=10).hexdigest()  # kept for every post: short
         post = replace(parsed.post, digest=digest, local_version=local)
         parsed = Parsed(post, parsed.warnings, parsed.error)

@@ -208,7 +208,7 @@ def _records_key() -> str:
 RECORDS = _records_key()
 # Bumped when an importer reads the same file differently (summaries, media, ...) while the
 # records keep their shape: rows parsed by the older rules are never read.
-PARSER_REVISION = 3
+PARSER_REVISION = 4
 
 
 def light_copy(post: Post) -> Post:

@@ -59,8 +59,12 @@ def inputs_digest(settings: Settings, files: Iterable[tuple[str, int, int]] | No
 
 
 def settings_key(settings: Settings) -> str:
-    """syndicate's version and every setting: what else a build is made from."""
-    return f"{__version__}|{sorted(asdict(settings).items())!r}"
+    """syndicate's version and every setting: what else a build is made from. The folders by
+    their resolved paths: `build posts` and `build /home/me/site/posts` build the same site."""
+    shown = asdict(settings)
+    for folder in ("posts", "output"):
+        shown[folder] = os.path.realpath(shown[folder])
+    return f"{__version__}|{sorted(shown.items())!r}"
 
 
 def archive_state(settings: Settings) -> list[int]:

@@ -1,7 +1,9 @@
-"""What the last build listed where: which posts each feed and archive page showed, and the
-post files it was built from. It lets a build after edits that change no list (a typo fixed
-in a post's body, the common cron case) render only the files that show the edited posts
-(edits.py) instead of walking every post.
+"""What the last build listed where: every post's place in the lists (its date, tags, title,
+what a list shows of it), the post files it was built from, the RFC 5005 open page and the
+newest comments. It lets a build after a few posts changed (a typo fixed, a comment added, a
+post published, retitled, retagged, redated or deleted: the common cron cases) work out the
+new lists from it and render only the files that show a changed post (edits.py), instead of
+loading every post.
 
 Kept beside the freshness stamp (one per output folder, in the cache folder), never in the
 output folder. It is trusted only while the output folder's manifest is the one that the
@@ -14,62 +16,65 @@ import contextlib
 import hashlib
 import os
 import pickle
-from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from syndicate.errors import PostError, PostWarning
-from syndicate.model import Post
 from syndicate.posts.cache import UNREADABLE_PICKLE
 from syndicate.site.freshness import stamp_path
 
 # 2: the report's errors and warnings are PostError records, not lines; 3: the order of the
-# posts (each page links to its neighbours) and the files beside them
-FORMAT = 3
+# posts (each page links to its neighbours) and the files beside them; 4: every post's entry,
+# the newest comments, the tags' spellings, the files named under the posts folder
+FORMAT = 4
+
+
+class Entry(NamedTuple):
+    """What the lists show of one post, and where it goes in them: enough to place it in every
+    list (and in the sitemap) without loading it from the post cache."""
+
+    file: str  # its file, named under the posts folder
+    order: tuple[float, str]  # plan.post_order: the lists are newest first by it
+    post_id: str  # layout.post_id: the RFC 5005 pages hold these
+    own_id: str | None  # the id its file gives (unique on a site), if any
+    title: str
+    last_modified: datetime
+    tag_keys: tuple[str, ...]  # layout.tag_key of its tags, each once
+    spellings: tuple[str, ...]  # its tags as it spells them, each once
+    listed: str  # pages.listed: what a list page shows of it
+    comments: int  # its comment count: candidates for the site's comment feeds
+    site_name: str | None
+    page: bool  # a page of the site: in no list
+    local_files: bool  # files beside it are copied with it
+
+
+Comment = tuple[float, str, int]  # (when, post slug, position): the site comment feeds' order
 
 
 @dataclass
 class Listing:
     settings_key: str  # syndicate's version and every setting: another one lists differently
     manifest_key: str  # the manifest this build wrote (see manifest_key)
+    folder: str  # the posts folder as the loader named it (the files' keys start with it)
     files: dict[str, tuple[int, int, str | None]]  # post file -> (size, mtime_ns, its slug)
-    newest: list[str]  # slugs of the subscription feeds' posts, newest first
-    archive: list[str]  # slugs of the archive feeds' posts (a site with no archive file)
-    tags: dict[str, list[str]]  # tag, as its feed spells it -> slugs of the posts its feed shows
-    open_page: int | None  # the number of the RFC 5005 archive page still open, if any
-    open_members: list[str]  # slugs of that page's posts
-    newest_page: int | None  # the newest archive page (the feeds link to it)
-    comment_posts: list[str]  # slugs of the posts whose comments the site's comment feed shows
-    order: list[str]  # slugs of every post (not the pages), newest first: a post's page links to
-    # its neighbours
+    entries: dict[str, Entry]  # slug -> entry, of every post and page of the site
+    order: list[str]  # slugs of every post (not the pages), newest first
+    open_page: tuple[int, tuple[str, ...]] | None  # the open RFC 5005 page: number, post ids
+    comments: list[Comment]  # the newest comment candidates, newest first (see newest_comments)
+    comment_candidates: int  # how many there are in all (more than listed: the list is cut)
+    spellings: dict[str, int]  # each tag as spelled -> how many posts spell it so
+    default_places: bool  # every post at posts/<slug>/ (none with an address of its own)
     assets: dict[str, tuple[int, int] | None]  # file beside a post -> (size, mtime_ns) copied
     title: str  # the site's title as the build worked it out (it may come from the posts)
     report: tuple[int, int, list[PostError], list[PostWarning]]  # posts, drafts, errors, warnings
     format: int = FORMAT
 
-    def shown_with(self, edited: set[str]) -> set[str]:
-        """The slugs of every post that shares a list (a feed, the open page) with an edited
-        one, and of the posts before and after each edited one (its page names them)."""
-        shown: set[str] = set(edited)
-        for slug in edited:
-            shown.update(neighbour for neighbour in self.neighbours(slug) if neighbour)
-        for members in (self.newest, self.archive, self.open_members, self.comment_posts):
-            if edited.intersection(members):
-                shown.update(members)
-        for members in self.tags.values():
-            if edited.intersection(members):
-                shown.update(members)
-        return shown
-
-    def neighbours(self, slug: str) -> tuple[str | None, str | None]:
-        """The slugs of the posts just newer and just older than `slug` (None at the ends, and
-        for a page of the site, which is in no list)."""
-        if slug not in self.order:
-            return None, None
-        position = self.order.index(slug)
-        newer = self.order[position - 1] if position > 0 else None
-        older = self.order[position + 1] if position + 1 < len(self.order) else None
-        return newer, older
+    def relative_files(self) -> dict[str, tuple[int, int, str | None]]:
+        """The files keyed by their names under the posts folder, however it was spelled."""
+        cut = len(self.folder) + 1
+        return {path[cut:]: value for path, value in self.files.items()}
 
 
 def manifest_key(output: Path) -> str:
@@ -106,7 +111,3 @@ def load_listing(output: Path) -> Listing | None:
 def forget_listing(output: Path) -> None:
     with contextlib.suppress(OSError):
         listing_path(output).unlink(missing_ok=True)
-
-
-def slugs(posts: Sequence[Post]) -> list[str]:
-    return [post.slug for post in posts]

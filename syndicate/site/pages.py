@@ -22,10 +22,10 @@ to render are units of the plan's work, rendered on every core as the posts' pag
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from syndicate import layout as paths
 from syndicate.model import Post
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from syndicate.site.plan import SitePlan
 
 NOT_FOUND_PAGE = "404.html"
+T = TypeVar("T")
 PageNumber = int | None  # None: the first page of a list
 
 
@@ -57,20 +58,20 @@ def tag_page(tag: str, number: PageNumber = None) -> str:
 
 
 @dataclass(frozen=True)
-class ListPage:
-    """One page of a list of posts: its file, its number, its posts (newest first), and the
-    files of the pages of newer and of older posts."""
+class ListPage(Generic[T]):
+    """One page of a list of posts (or of their slugs): its file, its number, its posts (newest
+    first), and the files of the pages of newer and of older posts."""
 
     path: str
     number: PageNumber
-    posts: Sequence[Post]
+    posts: Sequence[T]
     newer: str | None
     older: str | None
 
 
 def paginate(
-    posts: Sequence[Post], page_size: int, path_of: Callable[[PageNumber], str]
-) -> list[ListPage]:
+    posts: Sequence[T], page_size: int, path_of: Callable[[PageNumber], str]
+) -> list[ListPage[T]]:
     """A list (`posts` newest first) in pages, the first page first, then the numbered pages
     from the newest (see the numbering above)."""
     rest = posts[page_size:]
@@ -101,11 +102,11 @@ def listed(post: Post) -> str:
     return hashlib.blake2b(repr(shown).encode(), digest_size=12).hexdigest()
 
 
-def index_pages(plan: SitePlan) -> list[ListPage]:
+def index_pages(plan: SitePlan) -> list[ListPage[Post]]:
     return paginate(plan.posts, plan.settings.page_size, index_page)
 
 
-def tag_pages(plan: SitePlan, tag: str) -> list[ListPage]:
+def tag_pages(plan: SitePlan, tag: str) -> list[ListPage[Post]]:
     return paginate(plan.tagged(tag), plan.settings.page_size, lambda n: tag_page(tag, n))
 
 
@@ -121,21 +122,29 @@ class ListJob:
 
 def list_page_jobs(plan: SitePlan) -> list[ListJob]:
     """The index's pages, then every tag's, those whose posts changed since the last build."""
-    description = plan.settings.description or f"The posts of {plan.title}"
     shown = {post.slug: listed(post) for post in plan.posts}  # once a post, on all its pages
-    site_feeds = Feeds(tuple(plan.site_feed_links()))
-    home_feeds = Feeds((*site_feeds.links, *plan.tag_feed_links(plan.tags())))
-    jobs = [
-        _job(plan, page, shown, "", description, None, site_feeds if page.number else home_feeds)
-        for page in index_pages(plan)
-    ]
+    feeds = ListFeeds(plan)
+    jobs = [index_job(plan, page, shown, feeds) for page in index_pages(plan)]
     for tag in plan.tags():
-        description = f"Posts tagged “{tag}” on {plan.title}"
-        feeds = Feeds((*plan.tag_feed_links([tag]), *site_feeds.links))
-        jobs += [
-            _job(plan, page, shown, tag, description, tag, feeds) for page in tag_pages(plan, tag)
-        ]
+        jobs += [tag_job(plan, tag, page, shown, feeds) for page in tag_pages(plan, tag)]
     return [job for job in jobs if job is not None]
+
+
+def index_job(
+    plan: SitePlan, page: ListPage[Post], shown: Mapping[str, str], feeds: ListFeeds
+) -> ListJob | None:
+    """A page of the index to render (None: kept); `shown`: slug -> listed(post)."""
+    description = plan.settings.description or f"The posts of {plan.title}"
+    links = feeds.site if page.number else feeds.home  # the first page names every tag's feeds
+    return _job(plan, page, shown, "", description, None, links)
+
+
+def tag_job(
+    plan: SitePlan, tag: str, page: ListPage[Post], shown: Mapping[str, str], feeds: ListFeeds
+) -> ListJob | None:
+    """A page of a tag's list to render (None: kept)."""
+    description = f"Posts tagged “{tag}” on {plan.title}"
+    return _job(plan, page, shown, tag, description, tag, feeds.of_tag(tag))
 
 
 class Feeds:
@@ -146,10 +155,26 @@ class Feeds:
         self.key = hashlib.blake2b(repr(links).encode(), digest_size=16).hexdigest()
 
 
+class ListFeeds:
+    """The feeds each list advertises: the site's; on the index's first page, every tag's
+    too; on a tag's pages, the tag's first."""
+
+    def __init__(self, plan: SitePlan) -> None:
+        self.plan = plan
+        self.site = Feeds(tuple(plan.site_feed_links()))
+        self.home = Feeds((*self.site.links, *plan.tag_feed_links(plan.tags())))
+        self.tags: dict[str, Feeds] = {}
+
+    def of_tag(self, tag: str) -> Feeds:
+        if tag not in self.tags:
+            self.tags[tag] = Feeds((*self.plan.tag_feed_links([tag]), *self.site.links))
+        return self.tags[tag]
+
+
 def _job(
     plan: SitePlan,
-    page: ListPage,
-    shown: dict[str, str],
+    page: ListPage[Post],
+    shown: Mapping[str, str],
     heading: str,
     description: str,
     tag: str | None,

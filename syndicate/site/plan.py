@@ -52,13 +52,7 @@ from syndicate.site.comments import (
 )
 from syndicate.site.freshness import settings_key, write_stamp
 from syndicate.site.history import STATE_FILE, Page, Paging, assign_pages, load_state, state_bytes
-from syndicate.site.listing import (
-    Listing,
-    forget_listing,
-    manifest_key,
-    save_listing,
-    slugs,
-)
+from syndicate.site.listing import Entry, Listing, forget_listing, manifest_key, save_listing
 from syndicate.site.permalinks import SITE_FILES, place_posts
 from syndicate.site.report import BuildReport, stamp_of
 from syndicate.site.writer import (
@@ -75,6 +69,9 @@ JSON_FEED_TYPE = "application/feed+json"
 EMPTY_SITE_DATE = datetime(2000, 1, 1, tzinfo=UTC)  # a feed must have a date; an empty one has none
 DEFAULT_TITLE = "syndicate"
 COMMENT_FEED_LIMIT = 50
+# The newest comments a listing keeps: a build after changes can drop those of the changed posts
+# and still know the site's newest COMMENT_FEED_LIMIT (edits.py).
+LISTED_COMMENTS = 2 * COMMENT_FEED_LIMIT
 # A post's own comment feeds show its newest comments, up to this many (its page shows them
 # all): 100,000 of them through feedgen took 1 GB and 16 s, and no reader wants such a feed.
 POST_COMMENT_FEED_LIMIT = 1000
@@ -127,7 +124,7 @@ def _build(
         report.warnings += [*plan.assets.check.problems, *plan.problems]
         finish(settings, report, layout, stamp_inputs)
         if stamp_inputs and cache.available:  # a build after edits needs the cache's posts
-            save_listing(settings.output, plan.listing(loaded.files, report))
+            save_listing(settings.output, plan.listing(str(settings.posts), loaded.files, report))
     return report
 
 
@@ -344,20 +341,19 @@ class SitePlan:
             ),
         }
 
-    def site_comment_feeds(self) -> dict[str, bytes]:
-        # Newest first by (time, post, position): the order comment_items gives within a post;
-        # an undated comment counts as of its post. A loaded post has its comments' times only:
-        # the comments come with the full post.
-        newest = heapq.nlargest(
+    def newest_comments(self) -> list[tuple[float, str, int, Post]]:
+        """The site comment feeds' comments as (when, post slug, position, post), newest first
+        by (time, post, position): the order comment_items gives within a post; an undated
+        comment counts as of its post. A loaded post has its comments' times only: the
+        comments come with the full post."""
+        return heapq.nlargest(
             COMMENT_FEED_LIMIT,
-            (
-                (post.last_modified.timestamp() if when is None else when, post.slug, i, post)
-                for post in self.posts_and_pages()  # as WordPress's, with the pages' comments
-                if post.comment_count
-                for i, when in enumerate(post.comment_times())
-            ),
+            comment_candidates(self.posts_and_pages(), post_of=lambda post: post),
             key=lambda candidate: candidate[:3],
         )
+
+    def site_comment_feeds(self) -> dict[str, bytes]:
+        newest = self.newest_comments()
         self.comment_feed_posts = list(dict.fromkeys(post.slug for *_, post in newest))
         # Each post shown loaded once, however many of its comments are listed: a post with
         # 100k comments was read from the cache and unpickled again for each of its 50 items.
@@ -451,25 +447,36 @@ class SitePlan:
         }
 
     def listing(
-        self, files: dict[str, tuple[int, int, str | None]], report: BuildReport
+        self, folder: str, files: dict[str, tuple[int, int, str | None]], report: BuildReport
     ) -> Listing:
-        """What this build listed where, for a build after edits (listing.py); call it once
-        the site is written."""
-        limit, paging = self.settings.feed_limit, self.paging()
+        """What this build listed where, for a build after a few changes (listing.py, edits.py);
+        call it once the site is written."""
+        paging = self.paging()
         open_page = paging.pages[-1] if paging.pages and not paging.pages[-1].frozen else None
-        slug_of = {self.layout.post_id(post): post.slug for post in self.posts}
+        everything = self.posts_and_pages()
+        comments = [
+            (when, slug, i)
+            for when, slug, i, _ in heapq.nlargest(
+                LISTED_COMMENTS,
+                comment_candidates(everything, post_of=lambda post: None),
+                key=lambda candidate: candidate[:3],
+            )
+        ]
+        spellings: Counter[str] = Counter()
+        for post in self.posts:
+            spellings.update(list(dict.fromkeys(post.tags)))
         return Listing(
             settings_key=settings_key(self.settings),
             manifest_key=manifest_key(self.output),
+            folder=folder,
             files=files,
-            newest=slugs(self.posts[:limit]),
-            archive=slugs(self.posts[: self.settings.archive_feed_limit]),
-            tags={tag: slugs(self.tagged(tag)[:limit]) for tag in self.tags()},
-            open_page=open_page.number if open_page else None,
-            open_members=[slug_of[member] for member in open_page.members] if open_page else [],
-            newest_page=paging.newest_page,
-            comment_posts=self.comment_feed_posts,
-            order=slugs(self.posts),
+            entries={post.slug: post_entry(post, self.layout, folder) for post in everything},
+            order=[post.slug for post in self.posts],
+            open_page=(open_page.number, open_page.members) if open_page else None,
+            comments=comments,
+            comment_candidates=sum(post.comment_count for post in everything),
+            spellings=dict(spellings),
+            default_places=all(self.layout.is_default(post) for post in everything),
             assets=self.assets.check.sources,
             title=self.title,
             report=(report.posts, report.drafts, list(report.errors), list(report.warnings)),
@@ -586,22 +593,33 @@ class SitePlan:
         return files
 
     def tag_feed_links(self, tags: Sequence[str]) -> list[FeedLink]:
-        url = self.layout.url
+        """The feeds of `tags`, each tag's pair made once a build: every post's page and the
+        index name them, and a tag's path takes a slug (half the links' cost was slugify)."""
+        made: dict[str, tuple[FeedLink, FeedLink]] = self.__dict__.setdefault("_tag_links", {})
         unique = {paths.tag_key(tag): tag for tag in reversed(tags)}  # first spelling wins
-        return [
-            link
-            for tag in sorted(unique.values(), key=paths.tag_key)
-            for link in (
-                FeedLink(f"{self.title}: {tag} (RSS)", url(paths.tag_feed(tag, ".xml")), RSS_TYPE),
-                FeedLink(
-                    f"{self.title}: {tag} (Atom)", url(paths.tag_feed(tag, ".atom")), ATOM_TYPE
-                ),
-            )
-        ]
+        links: list[FeedLink] = []
+        for key in sorted(unique):
+            tag = unique[key]
+            if tag not in made:
+                url = self.layout.url
+                made[tag] = (
+                    FeedLink(
+                        f"{self.title}: {tag} (RSS)", url(paths.tag_feed(tag, ".xml")), RSS_TYPE
+                    ),
+                    FeedLink(
+                        f"{self.title}: {tag} (Atom)", url(paths.tag_feed(tag, ".atom")), ATOM_TYPE
+                    ),
+                )
+            links += made[tag]
+        return links
 
     def site_feed_links(self) -> list[FeedLink]:
+        """The site's own feeds, which every page names: made once a build."""
+        made: list[FeedLink] | None = self.__dict__.get("_site_links")
+        if made is not None:
+            return list(made)
         url = self.layout.url
-        return [
+        made = self.__dict__["_site_links"] = [
             FeedLink(f"{self.title} (RSS)", url(paths.SITE_RSS), RSS_TYPE),
             FeedLink(f"{self.title} (Atom)", url(paths.SITE_ATOM), ATOM_TYPE),
             FeedLink(f"{self.title} (JSON Feed)", url(paths.SITE_JSON), JSON_FEED_TYPE),
@@ -611,6 +629,7 @@ class SitePlan:
             FeedLink(f"{self.title}: archive (Atom)", url(paths.ARCHIVE_ATOM), ATOM_TYPE),
             FeedLink(f"{self.title}: archive (JSON Feed)", url(paths.ARCHIVE_JSON), JSON_FEED_TYPE),
         ]
+        return list(made)
 
     def meta(
         self,
@@ -654,6 +673,7 @@ RENDER_CHUNK = 50  # units a worker takes at a time
 _WORKER_PLAN: SitePlan | None = None  # in a render worker: the site's plan, without posts
 HISTORY_PAGE, LIST_PAGE, POST, PAGE = "history page", "list page", "post", "page"
 T = TypeVar("T")
+P = TypeVar("P")
 # (HISTORY_PAGE, position in paging().pages), (LIST_PAGE, position in list_jobs), (POST,
 # index in posts) or (PAGE, index in pages)
 Work = tuple[str, int]
@@ -702,6 +722,37 @@ def post_key(context: str, post: Post, neighbours: Neighbours) -> str:
     links = [(link.title, link.url) if link else None for link in shown]  # faster than repr
     material = f"{context}|{post.digest}|{backfed!r}|{links!r}".encode()
     return hashlib.blake2b(material, digest_size=16).hexdigest()
+
+
+def comment_candidates(
+    posts: Sequence[Post], *, post_of: Callable[[Post], P]
+) -> Iterator[tuple[float, str, int, P]]:
+    """Every comment as (when, post slug, position, post_of(post)): an undated one counts as
+    of its post."""
+    for post in posts:  # as WordPress's, with the pages' comments
+        if post.comment_count:
+            fallback, shown = post.last_modified.timestamp(), post_of(post)
+            for i, when in enumerate(post.comment_times()):
+                yield (fallback if when is None else when, post.slug, i, shown)
+
+
+def post_entry(post: Post, layout: Layout, folder: str) -> Entry:
+    """What the lists show of a post (listing.Entry); `folder`: the posts folder as named."""
+    return Entry(
+        file=post.source[len(folder) + 1 :],
+        order=post_order(post),
+        post_id=layout.post_id(post),
+        own_id=post.id,
+        title=post.title,
+        last_modified=post.last_modified,
+        tag_keys=tuple(dict.fromkeys(paths.tag_key(tag) for tag in post.tags)),
+        spellings=tuple(dict.fromkeys(post.tags)),
+        listed=pages.listed(post),
+        comments=post.comment_count,
+        site_name=post.site_name,
+        page=post.page,
+        local_files=bool(post.local_files),
+    )
 
 
 def post_order(post: Post) -> tuple[float, str]:

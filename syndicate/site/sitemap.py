@@ -28,7 +28,18 @@ def part_path(number: int) -> str:
 
 def sitemap_outputs(plan: SitePlan) -> Iterator[tuple[str, bytes]]:
     """The sitemap file(s) whose URLs or dates changed since the last build."""
-    entries = list(site_entries(plan))
+    yield from sitemap_files(plan, list(site_entries(plan)))
+
+
+def sitemap_paths(entries: int) -> list[str]:
+    """The sitemap's files for so many URLs."""
+    if entries <= render.MAX_URLS:
+        return [SITEMAP]
+    return [SITEMAP, *(part_path(n) for n in range(1, -(-entries // render.MAX_URLS) + 1))]
+
+
+def sitemap_files(plan: SitePlan, entries: list[SitemapEntry]) -> Iterator[tuple[str, bytes]]:
+    """The sitemap file(s) of these entries (site_entries' order) that changed."""
     limit = render.MAX_URLS
     if len(entries) <= limit:
         yield from _file(plan, SITEMAP, entries, is_index=False)
@@ -50,7 +61,7 @@ def site_entries(plan: SitePlan) -> Iterator[SitemapEntry]:
         yield from _list_entries(plan, tag_pages(plan, tag))
 
 
-def _list_entries(plan: SitePlan, pages: Sequence[ListPage]) -> Iterator[SitemapEntry]:
+def _list_entries(plan: SitePlan, pages: Sequence[ListPage[Post]]) -> Iterator[SitemapEntry]:
     for page in pages:
         yield plan.layout.url(page.path), _last_modified(page.posts)
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import random
 import shutil
+from collections.abc import Callable
+from itertools import count
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,19 +19,31 @@ from tests.conftest import BASE_URL
 POSTS = 64
 
 
-def post_text(n: int, body: str = "", title: str = "") -> str:
-    tags = [f"t{n % 4}"] + (["Python"] if n % 7 == 0 else []) + (["python"] if n % 11 == 0 else [])
-    comments = ""
-    if n % 3 == 0:
-        comments = (
-            f"comments:\n  - author: Ann\n    date: 2024-06-{1 + n % 28:02d}T10:{n % 60:02d}:00Z\n"
-            f"    body: hi {n}\n  - author: Bob\n    body: undated {n}\n"
-        )
+def post_text(
+    n: int,
+    body: str = "",
+    title: str = "",
+    date: str = "",
+    tags: list[str] | None = None,
+    comments: list[tuple[str, str]] | None = None,
+) -> str:
+    """Post n of the corpus; each keyword changes one thing of it. `comments`: (date, body)."""
+    if tags is None:
+        tags = [f"t{n % 4}"] + (["Python"] if n % 7 == 0 else [])
+        tags += ["python"] if n % 11 == 0 else []
+    if comments is None:
+        stamp = f"2024-06-{1 + n % 28:02d}T10:{n % 60:02d}:00Z"
+        comments = [(stamp, f"hi {n}"), ("", f"undated {n}")] if n % 3 == 0 else []
+    listed = "".join(
+        "  - author: Ann\n" + (f"    date: {when}\n" if when else "") + f"    body: {text}\n"
+        for when, text in comments
+    )
+    date = date or f"2024-{1 + n // 28:02d}-{1 + n % 28:02d}T08:00:00Z"
     return (
-        f"---\ntitle: {title or f'Post {n}'}\ndate: 2024-01-01T00:00:00Z\n"
-        f"tags: {tags}\n{comments}---\n"
-        f"First paragraph of post {n}.\n\n## A heading\n\n{body or f'Body {n}.'}\n"
-    ).replace("2024-01-01T00:00:00Z", f"2024-{1 + n // 28:02d}-{1 + n % 28:02d}T08:00:00Z")
+        f"---\ntitle: {title or f'Post {n}'}\ndate: {date}\ntags: {tags}\n"
+        + (f"comments:\n{listed}" if comments else "")
+        + f"---\nFirst paragraph of post {n}.\n\n## A heading\n\n{body or f'Body {n}.'}\n"
+    )
 
 
 def write_corpus(folder: Path) -> None:
@@ -54,7 +69,9 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def build(site: Path, output: str, cache: str) -> tuple[bool, dict[str, bytes]]:
+def build(
+    site: Path, output: str, cache: str, *, errors: bool = False
+) -> tuple[bool, dict[str, bytes]]:
     """Build the posts into `output`; (whether only edits were rendered, the files)."""
     import os
 
@@ -63,12 +80,34 @@ def build(site: Path, output: str, cache: str) -> tuple[bool, dict[str, bytes]]:
         None, {"posts": site / "posts", "output": site / output, "base_url": BASE_URL}
     )
     report = build_site(settings)
-    assert not report.errors
+    assert bool(report.errors) is errors
     return report.edits_only, every_file(site / output)
 
 
-def edit(site: Path, n: int, **changes: str) -> None:
+def edit(site: Path, n: int, **changes: Any) -> None:
     (site / "posts" / f"p{n:03d}.md").write_text(post_text(n, **changes), encoding="utf-8")
+
+
+Change = Callable[[Path], None]
+_ROUNDS = count()
+
+
+def as_a_full_build(
+    site: Path, change: Change, *, targeted: bool = True, errors: bool = False
+) -> dict[str, bytes]:
+    """Make the change, build, and check that every byte is what a full build of the same
+    output folder writes (a fresh cache has no listing): an archive page once frozen keeps
+    its bytes in both (history.py), unlike in a build from nothing."""
+    number = next(_ROUNDS)
+    shutil.copytree(site / "out", site / f"full-{number}")
+    change(site)
+    only_changes, files = build(site, "out", "cache", errors=errors)
+    assert only_changes is targeted
+    full_build, full = build(site, f"full-{number}", f"cache-{number}", errors=errors)
+    assert not full_build
+    assert sorted(files) == sorted(full)
+    assert [path for path in files if files[path] != full[path]] == []
+    return files
 
 
 def test_body_edits_render_what_a_full_build_renders(site: Path) -> None:
@@ -80,43 +119,147 @@ def test_body_edits_render_what_a_full_build_renders(site: Path) -> None:
     rounds = [[POSTS - 1], [POSTS - 3], [POSTS - 6], [2], [30, 31, 9]]
     rounds += [chosen.sample(range(POSTS), 3) for _ in range(4)]
     for number, edited in enumerate(rounds):
-        # The same output folder built in full (a fresh cache has no listing): an archive page
-        # once frozen keeps its bytes in both (history.py), unlike in a build from nothing.
-        shutil.copytree(site / "out", site / f"full-{number}")
-        for n in edited:
-            edit(site, n, body=f"Edited in round {number}.")
-        only_edits, files = build(site, "out", "cache")
-        assert only_edits, edited
-        full_build, full = build(site, f"full-{number}", f"cache-{number}")
-        assert not full_build
-        assert files == full, edited
+
+        def body_edits(site: Path, edited: list[int] = edited, number: int = number) -> None:
+            for n in edited:
+                edit(site, n, body=f"Edited in round {number}.")
+
+        files = as_a_full_build(site, body_edits)
         assert all(
             f"Edited in round {number}.".encode() in files[f"posts/p{n:03d}/index.html"]
             for n in edited
         )
 
 
-def test_an_edit_that_changes_a_list_is_a_full_build(site: Path) -> None:
+def test_a_new_title_is_shown_wherever_the_post_is_listed(site: Path) -> None:
     _, before = build(site, "out", "cache")
-    shutil.copytree(site / "out", site / "full")
-    edit(site, 10, title="A new title")  # the oldest page of the index lists it
-    only_edits, files = build(site, "out", "cache")
-    assert not only_edits
-    assert b"A new title" in files["page/1.html"]
+    files = as_a_full_build(site, lambda site: edit(site, 10, title="A new title"))
+    assert b"A new title" in files["page/1.html"]  # the oldest page of the index lists it
+    assert b"A new title" in files["posts/p011/index.html"]  # a neighbour links to it
     assert files["index.html"] == before["index.html"]  # the newest 20 are as they were
-    assert files == build(site, "full", "cache-full")[1]
-    edit(site, 12, body="A later body edit is quick again.")
-    assert build(site, "out", "cache")[0]
+    for n in (POSTS - 1, POSTS - 4, 0):  # in every feed; on the open archive page; the oldest
+        as_a_full_build(site, lambda site, n=n: edit(site, n, title=f"Retitled {n}"))
 
 
-def test_an_added_or_removed_post_is_a_full_build(site: Path) -> None:
+def test_a_new_date_moves_the_post_in_every_list(site: Path) -> None:
     build(site, "out", "cache")
-    (site / "posts" / "p100.md").write_text(post_text(100), encoding="utf-8")
-    only_edits, files = build(site, "out", "cache")
-    assert not only_edits and "posts/p100/index.html" in files
-    (site / "posts" / "p100.md").unlink()
-    only_edits, files = build(site, "out", "cache")
-    assert not only_edits and "posts/p100/index.html" not in files
+    files = as_a_full_build(site, lambda site: edit(site, 3, date="2025-01-01T08:00:00Z"))
+    assert b"p003" in files["rss.xml"]  # the newest post now
+    as_a_full_build(site, lambda site: edit(site, POSTS - 1, date="2023-01-01T08:00:00Z"))
+    as_a_full_build(site, lambda site: edit(site, 40, date="2024-01-15T09:00:00Z"))
+
+
+def test_new_tags_change_the_tag_pages_and_feeds(site: Path) -> None:
+    build(site, "out", "cache")
+    files = as_a_full_build(site, lambda site: edit(site, 5, tags=["t0", "brand new"]))
+    assert "tags/brand-new.xml" in files
+    assert b"brand new" in files["index.html"]  # the first page names every tag's feeds
+    files = as_a_full_build(site, lambda site: edit(site, 5, tags=["t1"]))
+    assert "tags/brand-new.xml" not in files and "tags/brand-new.html" not in files
+    as_a_full_build(site, lambda site: edit(site, POSTS - 2, tags=["t3", "t2"]))
+
+
+def test_comments_added_and_removed(site: Path) -> None:
+    build(site, "out", "cache")
+    newest = [("2025-02-01T10:00:00Z", "the newest comment")]
+    files = as_a_full_build(site, lambda site: edit(site, 20, comments=newest))
+    assert b"the newest comment" in files["comments.xml"]
+    assert b"the newest comment" in files["posts/p020/comments.atom"]
+    files = as_a_full_build(site, lambda site: edit(site, 20, comments=[]))
+    assert b"the newest comment" not in files["comments.xml"]
+    as_a_full_build(site, lambda site: edit(site, 33, comments=[]))  # 33 % 3 == 0: had two
+
+
+def test_the_comment_feed_knows_its_newest_comments_past_the_listing(site: Path) -> None:
+    """The listing keeps the newest 100 comments; with more on the site, a build after a
+    change that takes some away must still show the site's newest 50."""
+    many = [(f"2024-07-{1 + i % 28:02d}T{i % 24:02d}:00:00Z", f"c{i}") for i in range(70)]
+    for n in (1, 2, 4):
+        edit(site, n, comments=many)
+    build(site, "out", "cache")
+    as_a_full_build(site, lambda site: edit(site, 2, comments=[]))  # 67 of the newest left
+    # Fewer than 50 of the newest known after the next: a full build counts them again.
+    as_a_full_build(site, lambda site: edit(site, 1, comments=[]), targeted=False)
+    as_a_full_build(site, lambda site: edit(site, 4, comments=many[:3]), targeted=False)
+    as_a_full_build(site, lambda site: edit(site, 4, comments=many[:2]))
+
+
+def test_posts_added_and_deleted(site: Path) -> None:
+    build(site, "out", "cache")
+
+    def add(n: int, **changes: Any) -> Change:
+        return lambda site: edit(site, n, **changes)
+
+    def delete(n: int) -> Change:
+        return lambda site: (site / "posts" / f"p{n:03d}.md").unlink()
+
+    files = as_a_full_build(site, add(100, date="2025-03-01T08:00:00Z"))
+    assert "posts/p100/index.html" in files and b"p100" in files["rss.xml"]
+    for first in (101, 109, 117):  # enough to freeze archive pages and add an index page
+
+        def eight(site: Path, first: int = first) -> None:
+            for n in range(first, first + 8):
+                edit(site, n, date=f"2025-03-{n - 99:02d}T08:00:00Z")
+
+        as_a_full_build(site, eight)
+    as_a_full_build(site, add(200, date="2024-02-10T12:00:00Z"))  # late, with an old date
+    files = as_a_full_build(site, delete(100))
+    assert not any(path.startswith("posts/p100/") for path in files)
+    for n in (123, 30, 0, 200):  # the newest, one in the middle, the oldest
+        as_a_full_build(site, delete(n))
+    as_a_full_build(site, add(300, tags=["lonely"]))
+    files = as_a_full_build(site, delete(300))
+    assert not any("lonely" in path for path in files)
+
+
+def test_several_changes_at_once(site: Path) -> None:
+    build(site, "out", "cache")
+    chosen = random.Random(11)
+    for round_number in range(6):
+        picks = chosen.sample(range(POSTS), 4)
+
+        def changes(site: Path, picks: list[int] = picks, r: int = round_number) -> None:
+            edit(site, picks[0], title=f"Round {r}")
+            edit(site, picks[1], date=f"2024-0{1 + r}-15T09:30:00Z", tags=["t1", f"r{r}"])
+            edit(site, picks[2], comments=[(f"2024-09-0{1 + r}T10:00:00Z", f"round {r}")])
+            edit(site, 500 + r, date=f"2024-03-0{1 + r}T07:00:00Z")
+            (site / "posts" / f"p{picks[3]:03d}.md").unlink(missing_ok=True)
+
+        as_a_full_build(site, changes)
+
+
+def test_what_a_full_build_must_decide_is_left_to_it(site: Path) -> None:
+    build(site, "out", "cache")
+    as_a_full_build(site, lambda site: edit(site, 7, date="2999-01-01T00:00:00Z"), targeted=False)
+    edit(site, 7)
+    build(site, "out", "cache")
+    broken = lambda site: (site / "posts" / "broken.md").write_text("---\ntitle: [\n---\n")  # noqa: E731
+    as_a_full_build(site, broken, targeted=False, errors=True)
+    (site / "posts" / "broken.md").unlink()
+    build(site, "out", "cache")
+    clash = lambda site: (site / "posts" / "other.md").write_text(  # noqa: E731
+        "---\ntitle: Clash\nslug: p004\ndate: 2024-05-01T00:00:00Z\n---\nx\n"
+    )
+    as_a_full_build(site, clash, targeted=False, errors=True)
+
+
+def test_a_folder_named_another_way_is_the_same_site(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    os.environ["SYNDICATE_CACHE_DIR"] = str(site / "cache")
+    absolute = load_settings(
+        None, {"posts": site / "posts", "output": site / "out", "base_url": BASE_URL}
+    )
+    build_site(absolute)
+    edit(site, 9, title="Seen through a relative path")
+    relative = load_settings(
+        None, {"posts": Path("posts"), "output": Path("out"), "base_url": BASE_URL}
+    )
+    report = build_site(relative)
+    assert report.edits_only and not report.errors
+    assert b"Seen through a relative path" in (site / "out" / "page" / "1.html").read_bytes()
 
 
 def test_an_output_file_deleted_or_changed_by_another_build_means_a_full_build(
