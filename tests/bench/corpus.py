@@ -158,6 +158,26 @@ def retitle(path: Path, title: str) -> None:
     _replace_text(path, "\n".join(lines))
 
 
+def set_field(path: Path, name: str, value: object) -> None:
+    """Give one post's front matter field `name` (date:, tags:) a new value, as an author
+    editing that line would; the rest of the file unchanged."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = next(number for number, line in enumerate(lines) if line.startswith(f"{name}: "))
+    lines[at] = f"{name}: {json.dumps(value)}"
+    _replace_text(path, "\n".join(lines))
+
+
+def remove_last_comment(path: Path) -> None:
+    """Take away the last comment of one post's front matter (as a moderator deleting it)."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    end = lines.index("---", 1)
+    starts = [number for number, line in enumerate(lines[:end]) if line.startswith("  - id: ")]
+    if starts:
+        following = [n for n in range(starts[-1] + 1, end) if not lines[n].startswith("    ")]
+        del lines[starts[-1] : following[0] if following else end]
+    _replace_text(path, "\n".join(lines))
+
+
 def add_comment(path: Path, *, author: str, body: str) -> None:
     """A new comment at the end of one post's front matter, dated after everything in the
     corpus (as a comment that arrives today is): the site's newest comment."""

@@ -35,8 +35,12 @@ STEPS = (
     Step("no_change", "no-change rebuild", 1 / 50, "≤ 0.02 (50× faster)"),
     Step("body_edit", "one body edited", 1 / 30, "≤ 0.033 (30× faster)"),
     Step("title_edit", "one title edited", 1 / 30, "≤ 0.033 (30× faster)"),
+    Step("date_edit", "one date edited", 1 / 30, "≤ 0.033 (30× faster)"),
+    Step("tag_edit", "one post's tags edited", 1 / 30, "≤ 0.033 (30× faster)"),
     Step("comment_added", "one comment added", 1 / 30, "≤ 0.033 (30× faster)"),
+    Step("comment_removed", "one comment removed", 1 / 30, "≤ 0.033 (30× faster)"),
     Step("post_added", "one post added", 1 / 30, "≤ 0.033 (30× faster)"),
+    Step("post_deleted", "one post deleted", 1 / 30, "≤ 0.033 (30× faster)"),
 )
 
 

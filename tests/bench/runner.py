@@ -27,7 +27,17 @@ from .load import busy_seconds
 from .outputs import OutputFigures, compare, snapshot
 from .procs import ProcessRun, checked, run_process
 
-CHANGES = ("no_change", "body_edit", "title_edit", "comment_added", "post_added")
+CHANGES = (
+    "no_change",
+    "body_edit",
+    "title_edit",
+    "date_edit",
+    "tag_edit",
+    "comment_added",
+    "comment_removed",
+    "post_added",
+    "post_deleted",
+)
 STEPS = ("full", *CHANGES)  # both tools, in this order
 SYNDICATE_STEPS = (*STEPS, "full_warm_cache")
 BASE_URL = "http://localhost:8000/"
@@ -204,11 +214,19 @@ def make_change(step: str, posts: Path, *, seed: int, size: int) -> None:
         corpus.append_sentence(paths[size // 2], "This sentence was added by the benchmark.")
     elif step == "title_edit":
         corpus.retitle(paths[size // 3], "A Title Changed By The Benchmark")
+    elif step == "date_edit":  # a post moved to a day in the middle of the site's years
+        corpus.set_field(paths[size // 5], "date", "2021-03-15T09:30:00+00:00")
+    elif step == "tag_edit":
+        corpus.set_field(paths[size // 6], "tags", ["benchmark-tag", *corpus.TAGS[:1]])
     elif step == "comment_added":
         body = "A comment added by the benchmark, the newest on the site."
         corpus.add_comment(paths[size // 4], author="Bench Mark", body=body)
+    elif step == "comment_removed":  # the comment just added goes again
+        corpus.remove_last_comment(paths[size // 4])
     elif step == "post_added":
         corpus.write_post(posts, corpus.generate_post(seed, size, newest=True))
+    elif step == "post_deleted":  # one in the middle of the lists
+        paths[size // 7].unlink()
 
 
 def timed(command: list[str], env: dict[str, str], cwd: Path, output: Path, what: str) -> StepRun:
