@@ -6,7 +6,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from syndicate.cli import cli
+from tests.backends import PostgresServer, postgres_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_7d488e9d4f938514.txt"
@@ -195,3 +196,50 @@ def private_cache(
     folder = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("SYNDICATE_CACHE_DIR", str(folder))
     return folder
+
+
+# -- the archive on both engines (tests/backends.py) ------------------------------------------
+
+ArchiveLocation = Path | str  # a SQLite file, or a postgresql:// URL
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL cluster for the whole session (started on first use)."""
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def archive_engine(request: pytest.FixtureRequest) -> str:
+    """The engine of a test's archives: each test that takes it runs on SQLite and on
+    PostgreSQL."""
+    return str(request.param)
+
+
+@pytest.fixture
+def new_archive_location(
+    archive_engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Callable[[str], ArchiveLocation]:
+    """Makes more archives on the test's engine, for a test that needs two: a SQLite file
+    `NAME.sqlite3` under tmp_path, or a fresh PostgreSQL database (the name is then unused)."""
+
+    def new(name: str = "archive") -> ArchiveLocation:
+        if archive_engine == "sqlite":
+            return tmp_path / f"{name}.sqlite3"
+        server: PostgresServer = request.getfixturevalue("pg_server")
+        return server.new_archive()
+
+    return new
+
+
+@pytest.fixture
+def archive_location(new_archive_location: Callable[[str], ArchiveLocation]) -> ArchiveLocation:
+    """Where a test's archive lives: a SQLite file, or a fresh PostgreSQL database's URL."""
+    return new_archive_location("archive")
+
+
+@pytest.fixture
+def postgres_location(pg_server: PostgresServer) -> str:
+    """A fresh PostgreSQL archive, for the tests of what only PostgreSQL does."""
+    return pg_server.new_archive()

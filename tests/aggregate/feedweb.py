@@ -12,7 +12,7 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from syndicate.cli import cli
-from tests.conftest import FeedServer
+from tests.conftest import ArchiveLocation, FeedServer
 
 FEEDWEB = Path(__file__).resolve().parents[1] / "fixtures" / "feedweb"
 
@@ -35,15 +35,20 @@ def closed_port_url() -> str:
 
 
 class Follower:
-    """A folder with a config and an archive (no posts of its own), run through the CLI."""
+    """A folder with a config and an archive (no posts of its own), run through the CLI. The
+    archive is `archive` (the `archive_location` fixture's, on either engine), else a SQLite
+    file in the folder."""
 
-    def __init__(self, root: Path, *, posts: Path | None = None) -> None:
+    def __init__(
+        self, root: Path, *, posts: Path | None = None, archive: ArchiveLocation | None = None
+    ) -> None:
         self.root = root
+        self.archive_location = archive or root / "archive.sqlite3"
         self.config = root / "syndicate.toml"
         posts_line = f'posts = "{posts}"\n' if posts else f'posts = "{root / "no-posts"}"\n'
         self.config.write_text(
             f'[site]\nbase_url = "https://blog.example.org/"\n{posts_line}'
-            f'output = "{root / "out"}"\n[archive]\npath = "{root / "archive.sqlite3"}"\n'
+            f'output = "{root / "out"}"\n[archive]\npath = "{self.archive_location}"\n'
         )
 
     def run(self, *args: str) -> Result:

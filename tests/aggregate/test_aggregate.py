@@ -1,12 +1,14 @@
 """Subscribing, fetching and merging cross-posted copies into one archive, end to end.
 
-Real HTTP on 127.0.0.1 serving feeds in the shapes real hosts produce, a real SQLite file, the CLI.
+Real HTTP on 127.0.0.1 serving feeds in the shapes real hosts produce, the CLI, and a real
+archive: each test that has one runs on a SQLite file and on a PostgreSQL database.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from html import escape
 from pathlib import Path
@@ -20,7 +22,7 @@ from syndicate.aggregate import fetcher as fetcher_module
 from syndicate.errors import FeedError
 from syndicate.workers import worker_pool
 from tests.aggregate.feedweb import Follower
-from tests.conftest import FeedServer
+from tests.conftest import ArchiveLocation, FeedServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 PARAGRAPHS = (FIXTURES / "article_paragraphs.txt").read_text(encoding="utf-8").split("\n\n")
@@ -42,12 +44,12 @@ def fixture(name: str, server: FeedServer) -> str:
 class Site(Follower):
     """A site folder with its config, archive and own post, driven through the CLI."""
 
-    def __init__(self, root: Path, server: FeedServer) -> None:
+    def __init__(self, root: Path, server: FeedServer, *, archive: ArchiveLocation) -> None:
         self.server = server
         posts = root / "posts"
         posts.mkdir()
         (posts / "why-feeds-still-matter.md").write_text(fixture("own-post.md", server))
-        super().__init__(root, posts=posts)
+        super().__init__(root, posts=posts, archive=archive)
         self.posts = posts
 
     def entry_with(self, url_part: str) -> dict[str, Any]:
@@ -58,7 +60,7 @@ class Site(Follower):
 
 
 @pytest.fixture
-def site(tmp_path: Path, feed_server: FeedServer) -> Site:
+def site(tmp_path: Path, feed_server: FeedServer, archive_location: ArchiveLocation) -> Site:
     s = feed_server
     rss, atom, xml = "application/rss+xml; charset=UTF-8", "application/atom+xml", "text/xml"
     comments = "wordpress/2024/03/02/why-feeds-still-matter/feed/"
@@ -69,7 +71,7 @@ def site(tmp_path: Path, feed_server: FeedServer) -> Site:
     s.serve("sam/rss.xml", fixture("other-author.rss", s), Content_Type=rss)
     folder = tmp_path / "site"
     folder.mkdir()
-    site = Site(folder, s)
+    site = Site(folder, s, archive=archive_location)
     for path in ("wordpress/feed/", "substack/feed", "medium/feed/@janedoe", "sam/rss.xml"):
         site.ok("subscribe", s.url(path))
     return site
@@ -420,7 +422,10 @@ def test_recent_conversations_are_polled_even_when_their_feed_is_unchanged(site:
 
 
 def test_parsing_in_worker_processes_archives_what_parsing_in_threads_does(
-    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    site: Site,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    new_archive_location: Callable[[str], ArchiveLocation],
 ) -> None:
     """A fetch of many feeds parses them in worker processes: the same archive, comments and
     merges included, and a broken feed's error comes back across the process boundary."""
@@ -428,7 +433,7 @@ def test_parsing_in_worker_processes_archives_what_parsing_in_threads_does(
     server.serve("broken/feed", fixture("other-author.rss", server))
     twin_folder = tmp_path / "twin"
     twin_folder.mkdir()
-    twin = Site(twin_folder, server)
+    twin = Site(twin_folder, server, archive=new_archive_location("twin"))
     for path in ("wordpress/feed/", "substack/feed", "medium/feed/@janedoe", "sam/rss.xml"):
         twin.ok("subscribe", server.url(path))
     for each in (site, twin):

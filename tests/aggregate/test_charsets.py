@@ -12,7 +12,7 @@ import pytest
 
 from syndicate.aggregate.parse import feedparser_content_type, parse_feed
 from tests.aggregate.feedweb import Follower, fixture_bytes, serve
-from tests.conftest import FeedServer
+from tests.conftest import ArchiveLocation, FeedServer
 
 WORD = "Цитата"
 BODY = f"<rss version='2.0'><channel><title>{WORD}</title></channel></rss>"
@@ -107,9 +107,9 @@ def test_what_feedparser_is_told() -> None:
 
 
 def test_a_windows_1251_feed_served_without_a_declaration(
-    tmp_path: Path, feed_server: FeedServer
+    tmp_path: Path, feed_server: FeedServer, archive_location: ArchiveLocation
 ) -> None:
-    follower = Follower(tmp_path)
+    follower = Follower(tmp_path, archive=archive_location)
     url = serve(
         feed_server,
         "citata/rss",

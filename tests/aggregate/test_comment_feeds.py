@@ -6,14 +6,14 @@ went well."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from tests.aggregate.feedweb import Follower, closed_port_url, fixture_bytes, stderr_lines
-from tests.conftest import FeedServer
+from tests.backends import change_committed
+from tests.conftest import ArchiveLocation, FeedServer
 
 ATOM = "application/atom+xml"
 COMMENTS = (
@@ -32,10 +32,10 @@ def comment_items(*names: str) -> str:
 
 
 @pytest.fixture
-def follower(tmp_path: Path) -> Follower:
+def follower(tmp_path: Path, archive_location: ArchiveLocation) -> Follower:
     posts = tmp_path / "posts"
     posts.mkdir()
-    return Follower(tmp_path, posts=posts)
+    return Follower(tmp_path, posts=posts, archive=archive_location)
 
 
 def blogger(server: FeedServer, comments_base: str) -> str:
@@ -45,8 +45,10 @@ def blogger(server: FeedServer, comments_base: str) -> str:
 
 def make_due_again(follower: Follower) -> None:
     """Let the backoff pass, as the clock would."""
-    with sqlite3.connect(follower.root / "archive.sqlite3") as db:
-        db.execute("UPDATE comment_feeds SET next_due = '2000-01-01T00:00:00+00:00'")
+    change_committed(
+        follower.archive_location,
+        "UPDATE comment_feeds SET next_due = '2000-01-01T00:00:00+00:00'",
+    )
 
 
 def test_unreachable_comment_feeds_warn_once_and_back_off(

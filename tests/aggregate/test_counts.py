@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.aggregate.feedweb import Follower
-from tests.conftest import FeedServer
+from tests.conftest import ArchiveLocation, FeedServer
 from tests.hostile import rss
 
 WITH_COMMENTS = (
@@ -24,9 +24,9 @@ COMMENT_FEED = (
 
 
 def test_a_refetch_of_unchanged_feeds_updates_nothing(
-    tmp_path: Path, feed_server: FeedServer
+    tmp_path: Path, feed_server: FeedServer, archive_location: ArchiveLocation
 ) -> None:
-    follower = Follower(tmp_path)
+    follower = Follower(tmp_path, archive=archive_location)
     for name in ("alpha", "beta"):  # served without validators: each fetch is a 200
         follower.ok("subscribe", feed_server.serve(f"{name}/rss", rss(name, 20)))
     first = follower.ok("fetch")
@@ -45,8 +45,10 @@ def test_a_refetch_of_unchanged_feeds_updates_nothing(
     assert changed["copies"][0]["title"] == "alpha 3"
 
 
-def test_comments_seen_again_are_not_counted_again(tmp_path: Path, feed_server: FeedServer) -> None:
-    follower = Follower(tmp_path)
+def test_comments_seen_again_are_not_counted_again(
+    tmp_path: Path, feed_server: FeedServer, archive_location: ArchiveLocation
+) -> None:
+    follower = Follower(tmp_path, archive=archive_location)
     comments = feed_server.serve("talk/a/feed", COMMENT_FEED.format(text="First"))
     follower.ok("subscribe", feed_server.serve("talk/rss", WITH_COMMENTS.format(comments=comments)))
     assert "1 comment(s)" in follower.ok("fetch").stdout

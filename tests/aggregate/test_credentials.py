@@ -25,12 +25,21 @@ from syndicate.aggregate.opml import export_opml
 from syndicate.archive import Feed
 from syndicate.cli import cli
 from syndicate.errors import FeedError
-from tests.conftest import http_server
+from tests.backends import is_postgres
+from tests.conftest import ArchiveLocation, http_server
 
 USER, SECRET, WRONG = "reader", "s3cr3t-pa55", "wr0ng-pa55"
+ARCHIVE_SECRET = "d4tab4se-pa55"  # in a PostgreSQL archive's URL
 BASIC = base64.b64encode(f"{USER}:{SECRET}".encode()).decode()
-# Neither password (the right one, and one the server refuses) nor the header made from it.
-SECRETS = (SECRET, WRONG, BASIC, base64.b64encode(f"{USER}:{WRONG}".encode()).decode())
+# Neither password (the right one, and one the server refuses) nor the header made from it,
+# nor the password of the archive's database.
+SECRETS = (
+    SECRET,
+    WRONG,
+    BASIC,
+    base64.b64encode(f"{USER}:{WRONG}".encode()).decode(),
+    ARCHIVE_SECRET,
+)
 BASE_URL = "https://blog.example.org/"
 OWN_PAGE = BASE_URL + "posts/hello-world/index.html"
 OWN_POST = "---\ntitle: Hello World\ndate: 2024-03-01T08:00:00Z\n---\nHello, feeds.\n"
@@ -139,10 +148,18 @@ def assert_no_secret(where: str, text: str | bytes) -> None:
         assert secret.encode() not in data, f"{where} shows the password: {data[:2000]!r}"
 
 
+def with_archive_password(location: ArchiveLocation) -> ArchiveLocation:
+    """A PostgreSQL archive's URL with a password in it, to be kept out of sight too (the test
+    cluster trusts its user, so the password is carried, never asked for)."""
+    if not is_postgres(location):
+        return location
+    return str(location).replace("@", f":{ARCHIVE_SECRET}@", 1)
+
+
 class Site:
     """A site folder driven through the CLI; every command's output is checked for the secret."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, archive: ArchiveLocation) -> None:
         self.root = root
         self.posts = root / "posts"
         self.posts.mkdir()
@@ -151,7 +168,7 @@ class Site:
         self.config = root / "syndicate.toml"
         self.config.write_text(
             f'[site]\nbase_url = "{BASE_URL}"\nposts = "{self.posts}"\noutput = "{self.output}"\n'
-            f'title = "My blog"\n[archive]\npath = "{root / "archive.sqlite3"}"\n',
+            f'title = "My blog"\n[archive]\npath = "{with_archive_password(archive)}"\n',
             "utf-8",
         )
 
@@ -166,9 +183,9 @@ class Site:
 
 
 def test_credentials_are_sent_and_never_written(
-    tmp_path: Path, private_server: PrivateServer
+    tmp_path: Path, private_server: PrivateServer, archive_location: ArchiveLocation
 ) -> None:
-    site = Site(tmp_path)
+    site = Site(tmp_path, archive=archive_location)
     feed_url = with_credentials(private_server.base_url + "feed.xml")
     subscribed = site.run("subscribe", feed_url)
     assert f"{USER}:***@127.0.0.1" in subscribed.stdout  # recognisable, not readable
@@ -217,9 +234,9 @@ def test_credentials_are_sent_and_never_written(
 
 
 def test_a_real_subscribe_process_shows_no_password(
-    tmp_path: Path, private_server: PrivateServer
+    tmp_path: Path, private_server: PrivateServer, archive_location: ArchiveLocation
 ) -> None:
-    site = Site(tmp_path)
+    site = Site(tmp_path, archive=archive_location)
     url = with_credentials(private_server.base_url + "feed.xml")
     for args in (["subscribe", url], ["subscriptions"], ["fetch"]):
         done = subprocess.run(
@@ -235,9 +252,9 @@ def test_a_real_subscribe_process_shows_no_password(
 
 
 def test_subscribing_again_or_from_opml_shows_no_password(
-    tmp_path: Path, private_server: PrivateServer
+    tmp_path: Path, private_server: PrivateServer, archive_location: ArchiveLocation
 ) -> None:
-    site = Site(tmp_path)
+    site = Site(tmp_path, archive=archive_location)
     url = with_credentials(private_server.base_url + "feed.xml")
     site.run("subscribe", url)
     again = site.run("subscribe", url, status=2)  # already subscribed: named, hidden

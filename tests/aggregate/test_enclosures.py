@@ -17,7 +17,7 @@ from syndicate.aggregate.limits import MAX_ENCLOSURES_PER_ENTRY
 from syndicate.aggregate.parse import parse_feed
 from syndicate.model import Enclosure
 from tests.aggregate.feedweb import Follower, fixture_bytes, serve
-from tests.conftest import FeedServer
+from tests.conftest import ArchiveLocation, FeedServer
 
 RSS = "application/rss+xml; charset=UTF-8"
 ATOM = "application/atom+xml"
@@ -33,10 +33,10 @@ EPISODE_12 = {
 
 
 @pytest.fixture
-def follower(tmp_path: Path) -> Follower:
+def follower(tmp_path: Path, archive_location: ArchiveLocation) -> Follower:
     posts = tmp_path / "posts"  # none of its own: the archive feeds are the others' articles
     posts.mkdir()
-    return Follower(tmp_path, posts=posts)
+    return Follower(tmp_path, posts=posts, archive=archive_location)
 
 
 def rss_items(*items: str, extra_ns: str = "") -> bytes:

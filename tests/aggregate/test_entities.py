@@ -14,7 +14,7 @@ from syndicate.aggregate.limits import MAX_ENTITY_EXPANSION
 from syndicate.aggregate.parse import parse_feed
 from syndicate.errors import FeedError
 from tests.aggregate.feedweb import Follower, serve
-from tests.conftest import FeedServer
+from tests.conftest import ArchiveLocation, FeedServer
 
 
 def with_doctype(subset: str, channel: str) -> bytes:
@@ -25,9 +25,9 @@ def with_doctype(subset: str, channel: str) -> bytes:
 
 
 def test_entities_in_a_guid_title_and_link_are_expanded_from_served_bytes(
-    tmp_path: Path, feed_server: FeedServer
+    tmp_path: Path, feed_server: FeedServer, archive_location: ArchiveLocation
 ) -> None:
-    follower = Follower(tmp_path)
+    follower = Follower(tmp_path, archive=archive_location)
     url = serve(feed_server, "entities/rss", "entities.rss", "application/rss+xml")
     follower.ok("subscribe", url)
     follower.ok("fetch")

@@ -12,7 +12,7 @@ import feedparser
 import pytest
 
 from tests.aggregate.feedweb import Follower, serve
-from tests.conftest import FeedServer
+from tests.conftest import ArchiveLocation, FeedServer
 
 HOSTILE_JSON = {
     "version": "https://jsonfeed.org/version/1.1",
@@ -44,11 +44,14 @@ def hostile_feed(request: pytest.FixtureRequest, feed_server: FeedServer) -> str
 
 
 def test_feed_level_text_is_plain_and_urls_are_http(
-    tmp_path: Path, feed_server: FeedServer, hostile_feed: str
+    tmp_path: Path,
+    feed_server: FeedServer,
+    hostile_feed: str,
+    archive_location: ArchiveLocation,
 ) -> None:
     posts = tmp_path / "posts"
     posts.mkdir()
-    follower = Follower(tmp_path, posts=posts)
+    follower = Follower(tmp_path, posts=posts, archive=archive_location)
     follower.ok("subscribe", hostile_feed)
     follower.ok("fetch")
 

@@ -1,7 +1,8 @@
 """A slow feed holds nothing back: the others are stored as they finish, other commands and
 other fetches run meanwhile, and SIGTERM or Ctrl-C commits what finished and exits.
 
-Real `syndicate` processes on one SQLite archive, feeds served on 127.0.0.1, real signals."""
+Real `syndicate` processes on one archive (a SQLite file, and a PostgreSQL database), feeds
+served on 127.0.0.1, real signals."""
 
 from __future__ import annotations
 
@@ -17,12 +18,15 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from syndicate import archive as archive_module
 from syndicate.cli import cli
+from tests.backends import PostgresServer, committed, is_postgres
+from tests.conftest import ArchiveLocation
 from tests.hostile import hostile_server, response_head, rss, trickle
 
 SLOW_DEADLINE = 20.0
@@ -48,9 +52,9 @@ def good_feed(connection: socket.socket) -> None:
 class Folder:
     """One archive and posts folder, used by CLI calls here and by real subprocesses."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, archive: ArchiveLocation) -> None:
         self.root = root
-        self.archive = root / "archive.sqlite3"
+        self.archive = archive
         posts = root / "posts"
         posts.mkdir()
         (posts / "hello.md").write_text("---\ntitle: Hello\ndate: 2026-01-02\n---\nHi.\n")
@@ -80,8 +84,12 @@ class Folder:
 
     def stored_titles(self) -> set[str]:
         """What another reader of the archive sees committed now."""
-        with sqlite3.connect(f"file:{self.archive}?mode=ro", uri=True) as db:
-            return {row[0] for row in db.execute("SELECT title FROM copies")}
+        return {title for (title,) in committed(self.archive, "SELECT title FROM copies")}
+
+
+@pytest.fixture
+def folder(tmp_path: Path, archive_location: ArchiveLocation) -> Folder:
+    return Folder(tmp_path, archive_location)
 
 
 @pytest.fixture
@@ -108,10 +116,9 @@ def subscribe_all(folder: Folder, slow: str, good: str, count: int = 5) -> None:
 
 
 def test_finished_feeds_are_committed_while_a_slow_one_downloads(
-    tmp_path: Path, servers: tuple[str, str]
+    folder: Folder, servers: tuple[str, str]
 ) -> None:
     slow, good = servers
-    folder = Folder(tmp_path)
     folder.env["SYNDICATE_DEADLINE"] = "60"
     subscribe_all(folder, slow, good)
     fetch = folder.start("fetch", "--jobs", "2")
@@ -135,10 +142,9 @@ def test_finished_feeds_are_committed_while_a_slow_one_downloads(
 
 
 def test_sigterm_commits_what_finished_and_exits_with_a_clear_line(
-    tmp_path: Path, servers: tuple[str, str]
+    folder: Folder, servers: tuple[str, str]
 ) -> None:
     slow, good = servers
-    folder = Folder(tmp_path)
     subscribe_all(folder, slow, good)
     fetch = folder.start("fetch", "--jobs", "3")
     wait_for(lambda: len({t for t in folder.stored_titles() if "Good" in t}) >= 15, within=8)
@@ -155,13 +161,16 @@ def test_sigterm_commits_what_finished_and_exits_with_a_clear_line(
     _code, listing, _ = folder.run("subscriptions", "--json")
     slow_feed_state = next(f for f in json.loads(listing) if f["url"] == slow + "feed")
     assert slow_feed_state["failures"] == 0
-    with sqlite3.connect(folder.archive) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    if is_postgres(folder.archive):  # the stopped process left no session (nor transaction)
+        others = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        wait_for(lambda: committed(folder.archive, others) == [(1,)], within=5)
+    else:
+        with sqlite3.connect(folder.archive) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def test_sigint_too(tmp_path: Path, servers: tuple[str, str]) -> None:
+def test_sigint_too(folder: Folder, servers: tuple[str, str]) -> None:
     slow, good = servers
-    folder = Folder(tmp_path)
     subscribe_all(folder, slow, good, count=2)
     fetch = folder.start("fetch")
     wait_for(lambda: len({t for t in folder.stored_titles() if "Good" in t}) >= 6, within=8)
@@ -171,9 +180,8 @@ def test_sigint_too(tmp_path: Path, servers: tuple[str, str]) -> None:
     assert "stopped by SIGINT" in err and "Traceback" not in err
 
 
-def test_three_fetches_at_once_on_a_new_archive_all_succeed(tmp_path: Path) -> None:
+def test_three_fetches_at_once_on_a_new_archive_all_succeed(folder: Folder) -> None:
     with hostile_server(good_feed) as good:
-        folder = Folder(tmp_path)
         for n in range(6):
             assert folder.run("subscribe", f"{good}feed{n}")[0] == 0
         fetches = [folder.start("fetch") for _ in range(3)]
@@ -183,56 +191,79 @@ def test_three_fetches_at_once_on_a_new_archive_all_succeed(tmp_path: Path) -> N
         assert "already subscribed" not in err and "locked" not in err
 
 
-def test_three_fetches_at_once_on_an_archive_created_by_none_of_them(tmp_path: Path) -> None:
-    """Each opens (and migrates) the missing archive and syncs the own posts at the same
-    moment: none may fail on the others' writes."""
+def test_three_fetches_at_once_on_an_archive_created_by_none_of_them(
+    tmp_path: Path, archive_engine: str, request: pytest.FixtureRequest
+) -> None:
+    """Each opens (and migrates) the missing archive, or the database with no tables yet, and
+    syncs the own posts at the same moment: none may fail on the others' writes."""
+    archive: ArchiveLocation = tmp_path / "archive.sqlite3"
+    if archive_engine == "postgres":
+        pg_server: PostgresServer = request.getfixturevalue("pg_server")
+        archive = pg_server.new_empty_database()
     with hostile_server(good_feed):
-        folder = Folder(tmp_path)
+        folder = Folder(tmp_path, archive)
         fetches = [folder.start("fetch") for _ in range(3)]
         results = [(*f.communicate(timeout=60), f.returncode) for f in fetches]
     for _out, err, code in results:
         assert code == 0, err
 
 
+class WriteHeld:
+    """Another connection in the middle of a write: on SQLite, the file's write lock; on
+    PostgreSQL, a lock on the subscriptions' table that every write to it waits for."""
+
+    def __init__(self, location: ArchiveLocation) -> None:
+        if is_postgres(location):
+            import psycopg
+
+            self.connection: Any = psycopg.connect(str(location))
+            self.connection.execute("LOCK TABLE feeds IN EXCLUSIVE MODE")
+        else:
+            self.connection = sqlite3.connect(
+                location, isolation_level=None, check_same_thread=False
+            )
+            self.connection.execute("BEGIN IMMEDIATE")
+
+    def close(self) -> None:
+        self.connection.rollback()
+        self.connection.close()
+
+
 def test_a_write_held_past_the_wait_is_reported_as_busy(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    folder: Folder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = Folder(tmp_path)
     assert folder.run("subscriptions")[0] == 0  # makes the archive
     monkeypatch.setattr(archive_module, "BUSY_SECONDS", 0.5)
-    holder = sqlite3.connect(folder.archive, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    released = threading.Event()
+    holder = WriteHeld(folder.archive)
     try:
         code, _out, err = folder.run("subscribe", "http://127.0.0.1:9/feed")
     finally:
-        holder.execute("ROLLBACK")
         holder.close()
-        released.set()
     assert code == 75, err
     assert "the archive is busy" in err and "try again later" in err
+    assert folder.run("subscriptions", "--json")[1] == "[]\n"  # nothing half-stored
 
 
-def test_a_write_that_ends_within_the_wait_is_waited_for(tmp_path: Path) -> None:
-    folder = Folder(tmp_path)
+def test_a_write_that_ends_within_the_wait_is_waited_for(folder: Folder) -> None:
     assert folder.run("subscriptions")[0] == 0
-    holder = sqlite3.connect(folder.archive, isolation_level=None, check_same_thread=False)
-    holder.execute("BEGIN IMMEDIATE")
-    timer = threading.Timer(1.5, lambda: holder.execute("COMMIT"))
+    holder = WriteHeld(folder.archive)
+    timer = threading.Timer(1.5, holder.connection.commit)
     timer.start()
     try:
+        started = time.monotonic()
         code, _out, err = folder.run("subscribe", "http://127.0.0.1:9/feed")
+        waited = time.monotonic() - started
     finally:
         timer.join()
         holder.close()
     assert code == 0, err
+    assert waited >= 1.4  # it did wait for the other write
 
 
 def test_sigterm_during_publish_stores_what_finished_builds_nothing_and_frees_the_lock(
-    tmp_path: Path, servers: tuple[str, str]
+    tmp_path: Path, folder: Folder, servers: tuple[str, str]
 ) -> None:
     slow, good = servers
-    folder = Folder(tmp_path)
     subscribe_all(folder, slow, good, count=2)
     publish = folder.start("publish")
     wait_for(lambda: len({t for t in folder.stored_titles() if "Good" in t}) >= 6, within=8)

@@ -1,7 +1,8 @@
 """Servers that trickle, stall, lie or are not HTTP: every exchange ends within its deadline,
 a lie is a failure with nothing stored, and the feeds beside a bad one are unaffected.
 
-Real sockets on 127.0.0.1 (tests/hostile.py), the real fetcher and the real CLI."""
+Real sockets on 127.0.0.1 (tests/hostile.py), the real fetcher and the real CLI, on a SQLite
+archive and on a PostgreSQL one."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from click.testing import CliRunner, Result
 from syndicate.aggregate.http import fetch_url, new_session
 from syndicate.cli import cli
 from syndicate.errors import FeedError, UnsupportedURL
+from tests.conftest import ArchiveLocation
 from tests.hostile import hostile_server, response_head, rss, trickle
 
 FEED = rss("Trickled", 20)
@@ -114,10 +116,10 @@ def test_only_http_urls_are_fetched(url: str) -> None:
 
 
 class Folder:
-    def __init__(self, root: Path, deadline: float = 1.5) -> None:
+    def __init__(self, root: Path, archive: ArchiveLocation, deadline: float = 1.5) -> None:
         self.root = root
         self.env = {
-            "SYNDICATE_ARCHIVE": str(root / "archive.sqlite3"),
+            "SYNDICATE_ARCHIVE": str(archive),
             "SYNDICATE_POSTS": str(root / "posts"),
             "SYNDICATE_OUTPUT": str(root / "out"),
             "SYNDICATE_DEADLINE": str(deadline),
@@ -143,19 +145,22 @@ class Folder:
         return json.loads(result.stdout)
 
 
+@pytest.fixture
+def folder(tmp_path: Path, archive_location: ArchiveLocation) -> Folder:
+    return Folder(tmp_path, archive_location)
+
+
 @pytest.mark.parametrize(
     "url", ["file:///etc/passwd", "gopher://127.0.0.1/", "dict://127.0.0.1/", "javascript:x"]
 )
-def test_subscribe_refuses_odd_schemes_and_stores_nothing(tmp_path: Path, url: str) -> None:
-    folder = Folder(tmp_path)
+def test_subscribe_refuses_odd_schemes_and_stores_nothing(folder: Folder, url: str) -> None:
     result = folder.run("subscribe", url)
     assert result.exit_code == 2, result.output
     assert "only http and https" in result.stderr
     assert folder.subscriptions() == []
 
 
-def test_subscribe_to_a_trickling_feed_ends_at_the_deadline(tmp_path: Path) -> None:
-    folder = Folder(tmp_path)
+def test_subscribe_to_a_trickling_feed_ends_at_the_deadline(folder: Folder) -> None:
     with hostile_server(trickled_body) as base:
         started = time.monotonic()
         result = folder.run("subscribe", base + "feed")
@@ -165,8 +170,7 @@ def test_subscribe_to_a_trickling_feed_ends_at_the_deadline(tmp_path: Path) -> N
     assert "deadline" in result.stderr
 
 
-def test_fetch_cuts_off_a_trickling_feed_and_stores_the_others(tmp_path: Path) -> None:
-    folder = Folder(tmp_path)
+def test_fetch_cuts_off_a_trickling_feed_and_stores_the_others(folder: Folder) -> None:
 
     def good(connection: socket.socket) -> None:
         body = rss("Good", 3, link=f"https://good{connection.getsockname()[1]}.example/")
@@ -189,8 +193,7 @@ def test_fetch_cuts_off_a_trickling_feed_and_stores_the_others(tmp_path: Path) -
     assert all(by_url[fast + path]["failures"] == 0 for path in "abc")
 
 
-def test_a_short_body_stores_nothing_and_fails_the_feed(tmp_path: Path) -> None:
-    folder = Folder(tmp_path)
+def test_a_short_body_stores_nothing_and_fails_the_feed(folder: Folder) -> None:
     with hostile_server(short_body) as base:
         assert folder.run("subscribe", base + "feed").exit_code == 0
         result = folder.run("fetch")
@@ -199,8 +202,9 @@ def test_a_short_body_stores_nothing_and_fails_the_feed(tmp_path: Path) -> None:
     assert not [a for a in folder.archive() if "Trickled" in str(a["title"])]
 
 
-def test_publish_with_a_stalled_feed_finishes_and_frees_the_lock(tmp_path: Path) -> None:
-    folder = Folder(tmp_path)
+def test_publish_with_a_stalled_feed_finishes_and_frees_the_lock(
+    tmp_path: Path, folder: Folder
+) -> None:
     with hostile_server(stall_renewed_under_read_timeout) as base:
         assert folder.run("subscribe", base + "feed").exit_code == 0
         started = time.monotonic()
@@ -214,8 +218,7 @@ def test_publish_with_a_stalled_feed_finishes_and_frees_the_lock(tmp_path: Path)
     assert (tmp_path / "out" / "archive.xml").is_file()  # the site was built
 
 
-def test_a_trickling_websub_hub_is_cut_off(tmp_path: Path) -> None:
-    folder = Folder(tmp_path)
+def test_a_trickling_websub_hub_is_cut_off(folder: Folder) -> None:
 
     def trickling_hub(connection: socket.socket) -> None:
         trickle(connection, b"HTTP/1.1 204 No Content\r\n\r\n", every=0.3)

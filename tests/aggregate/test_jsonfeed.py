@@ -18,14 +18,14 @@ from syndicate.aggregate.parse import discover_feeds, parse_comments, parse_feed
 from syndicate.errors import FeedError
 from tests.aggregate.feedweb import Follower, fixture_bytes, serve
 from tests.aggregate.test_aggregate import OWN_URL, PARAGRAPHS, Site
-from tests.conftest import FeedServer
+from tests.conftest import ArchiveLocation, FeedServer
 
 FEED_JSON = "application/feed+json"
 
 
 @pytest.fixture
-def follower(tmp_path: Path) -> Follower:
-    return Follower(tmp_path)
+def follower(tmp_path: Path, archive_location: ArchiveLocation) -> Follower:
+    return Follower(tmp_path, archive=archive_location)
 
 
 def by_url(copies: list[dict[str, object]]) -> dict[object, dict[str, object]]:
@@ -228,13 +228,13 @@ def test_an_rss_copy_and_a_json_feed_copy_of_one_article_are_one_article(
 
 
 def test_a_json_feed_copy_of_our_own_post_joins_it_and_its_feeds(
-    tmp_path: Path, feed_server: FeedServer
+    tmp_path: Path, feed_server: FeedServer, archive_location: ArchiveLocation
 ) -> None:
     """Backfeed: a cross-post in another site's JSON Feed is one more copy of our post, in
     the archive and in the archive feeds the build writes."""
     folder = tmp_path / "site"
     folder.mkdir()
-    site = Site(folder, feed_server)
+    site = Site(folder, feed_server, archive=archive_location)
     document = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": "Mirror In JSON",

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import CliRunner, Result
 from lxml import etree
 
 from syndicate.cli import cli
+from tests.conftest import ArchiveLocation
 
 EXPORTED_BY_A_READER = """<?xml version="1.0" encoding="UTF-8"?>
 <opml version="1.0">
@@ -29,21 +31,23 @@ EXPORTED_BY_A_READER = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def run(archive: Path, *args: str) -> Result:
+def run(archive: ArchiveLocation, *args: str) -> Result:
     result = CliRunner().invoke(cli, ["--archive", str(archive), *args], catch_exceptions=False)
     assert "Traceback" not in result.output
     return result
 
 
-def subscribed(archive: Path) -> dict[str, str | None]:
+def subscribed(archive: ArchiveLocation) -> dict[str, str | None]:
     listed = json.loads(run(archive, "subscriptions", "--json").stdout)
     return {feed["url"]: feed["name"] for feed in listed}
 
 
-def test_import_reads_nested_outlines_once_each(tmp_path: Path) -> None:
+def test_import_reads_nested_outlines_once_each(
+    tmp_path: Path, archive_location: ArchiveLocation
+) -> None:
     opml = tmp_path / "reader.opml"
     opml.write_text(EXPORTED_BY_A_READER)
-    archive = tmp_path / "archive.sqlite3"
+    archive = archive_location
     result = run(archive, "subscribe", "--opml", str(opml))
     assert result.exit_code == 0, result.output
     assert subscribed(archive) == {
@@ -55,10 +59,12 @@ def test_import_reads_nested_outlines_once_each(tmp_path: Path) -> None:
     assert again.exit_code == 0 and "imported 0" in again.stdout
 
 
-def test_export_round_trips_through_another_archive(tmp_path: Path) -> None:
+def test_export_round_trips_through_another_archive(
+    tmp_path: Path, new_archive_location: Callable[[str], ArchiveLocation]
+) -> None:
     opml = tmp_path / "reader.opml"
     opml.write_text(EXPORTED_BY_A_READER)
-    first, second = tmp_path / "one.sqlite3", tmp_path / "two.sqlite3"
+    first, second = new_archive_location("one"), new_archive_location("two")
     run(first, "subscribe", "--opml", str(opml))
     exported = run(first, "subscriptions", "--opml")
     assert exported.exit_code == 0
@@ -70,8 +76,10 @@ def test_export_round_trips_through_another_archive(tmp_path: Path) -> None:
     assert subscribed(second) == subscribed(first)
 
 
-def test_a_hostile_or_broken_file_is_a_clear_error(tmp_path: Path) -> None:
-    archive = tmp_path / "archive.sqlite3"
+def test_a_hostile_or_broken_file_is_a_clear_error(
+    tmp_path: Path, archive_location: ArchiveLocation
+) -> None:
+    archive = archive_location
     bomb = tmp_path / "bomb.opml"
     bomb.write_text(
         '<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
@@ -87,7 +95,9 @@ def test_a_hostile_or_broken_file_is_a_clear_error(tmp_path: Path) -> None:
     assert run(archive, "subscribe").exit_code == 2  # neither URL nor --opml
 
 
-def test_addresses_that_cannot_be_feeds_are_skipped_with_a_warning(tmp_path: Path) -> None:
+def test_addresses_that_cannot_be_feeds_are_skipped_with_a_warning(
+    tmp_path: Path, archive_location: ArchiveLocation
+) -> None:
     opml = tmp_path / "odd.opml"
     opml.write_text(
         '<opml version="2.0"><body>'
@@ -98,7 +108,7 @@ def test_addresses_that_cannot_be_feeds_are_skipped_with_a_warning(tmp_path: Pat
         '<outline text="feed over https" xmlUrl="feed:https://eps.example/atom"/>'
         "</body></opml>"
     )
-    archive = tmp_path / "archive.sqlite3"
+    archive = archive_location
     result = run(archive, "subscribe", "--opml", str(opml))
     assert result.exit_code == 0
     assert result.stderr.count("warning:") == 3

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from syndicate.archive import Archive
-from tests.conftest import BASE_URL, write_posts
+from tests.conftest import BASE_URL, ArchiveLocation, write_posts
 
 pytestmark = [
     pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="walks the tree in /proc"),
@@ -162,13 +162,14 @@ def command_env(tmp_path: Path) -> dict[str, str]:
 # -- the tests -------------------------------------------------------------------------------
 
 
-def test_kill_9_of_fetch_leaves_no_worker_running(tmp_path: Path, slow_feeds: SlowFeeds) -> None:
+def test_kill_9_of_fetch_leaves_no_worker_running(
+    tmp_path: Path, slow_feeds: SlowFeeds, archive_location: ArchiveLocation
+) -> None:
     config = tmp_path / "syndicate.toml"
     config.write_text(
         f'[site]\nposts = "{tmp_path / "posts"}"\noutput = "{tmp_path / "out"}"\n', "utf-8"
     )
-    archive_path = tmp_path / "archive.sqlite3"
-    with Archive(archive_path) as archive:
+    with Archive(archive_location) as archive:
         for number in range(FEEDS):
             archive.subscribe(f"{slow_feeds.base_url}feed-{number:02}.xml")
     command = subprocess.Popen(
@@ -179,7 +180,7 @@ def test_kill_9_of_fetch_leaves_no_worker_running(tmp_path: Path, slow_feeds: Sl
             "--config",
             str(config),
             "--archive",
-            str(archive_path),
+            str(archive_location),
             "fetch",
             "--jobs",
             "8",
@@ -206,7 +207,9 @@ def test_kill_9_of_fetch_leaves_no_worker_running(tmp_path: Path, slow_feeds: Sl
     print(f"fetch: {len(tree)} processes below it, all gone {took:.2f} s after kill -9")
 
 
-def test_kill_9_of_build_leaves_no_worker_running(tmp_path: Path) -> None:
+def test_kill_9_of_build_leaves_no_worker_running(
+    tmp_path: Path, archive_location: ArchiveLocation
+) -> None:
     """Enough posts for parse workers (sources: 64 files) and render workers (site: 200 units)."""
     posts = write_posts(
         tmp_path / "posts",
@@ -224,7 +227,7 @@ def test_kill_9_of_build_leaves_no_worker_running(tmp_path: Path) -> None:
             "-m",
             "syndicate",
             "--archive",
-            str(tmp_path / "archive.sqlite3"),
+            str(archive_location),
             "build",
             str(posts),
             "-o",

@@ -11,13 +11,13 @@ import lxml.html
 
 from syndicate.aggregate.parse import document_base, parse_feed
 from tests.aggregate.feedweb import Follower, fixture_bytes
-from tests.conftest import FeedServer
+from tests.conftest import ArchiveLocation, FeedServer
 
 
 def test_xml_base_then_content_location_then_the_feed_url(
-    tmp_path: Path, feed_server: FeedServer
+    tmp_path: Path, feed_server: FeedServer, archive_location: ArchiveLocation
 ) -> None:
-    follower = Follower(tmp_path)
+    follower = Follower(tmp_path, archive=archive_location)
     body = fixture_bytes("relative.atom", server=feed_server.base_url)
     feed_url = feed_server.serve(
         "feeds/relative",

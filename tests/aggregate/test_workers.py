@@ -1,7 +1,7 @@
 """Several `syndicate fetch` processes on one PostgreSQL archive (archive/claims.py): each due
 feed is fetched by exactly one of them, no host sees more than two requests at once across
 them all, and the feeds of a worker killed with SIGKILL are fetched by the others once its
-lease has ended. Real processes, a real PostgreSQL (tests/archive/backends.py) and loopback
+lease has ended. Real processes, a real PostgreSQL (tests/backends.py) and loopback
 feed servers, one per host on 127.0.0.2-5, that count requests per feed and in flight."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from syndicate.archive import Archive, CommentFeed
-from tests.archive.backends import PostgresServer, committed, postgres_server
+from tests.backends import PostgresServer, committed, postgres_server
 
 HOSTS = ("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5")
 FEEDS_PER_HOST = 15

@@ -2,7 +2,7 @@
 arrives with its ids (subscriptions with validators and backoff, merges by link, by content
 and by hand, a split, comments, comment feed state, enclosures), `archive --json` and
 `subscriptions --json` are the same after, and new rows are numbered after the copied ones.
-A real PostgreSQL (tests/archive/backends.py) and SQLite files under tmp_path."""
+A real PostgreSQL (tests/backends.py) and SQLite files under tmp_path."""
 
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from syndicate.archive.copy import COPIED_TABLES, NOT_COPIED_TABLES
 from syndicate.cli import cli
 from syndicate.errors import ArchiveError
 from syndicate.model import Enclosure, FeedEntry
-from tests.archive.backends import PostgresServer, committed
 from tests.archive.entries import WHEN, entry
+from tests.backends import PostgresServer, committed
 
 TEXT = (
     "<p>Feeds let readers follow a site without an account, an algorithm or an inbox between"

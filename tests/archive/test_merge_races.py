@@ -16,8 +16,8 @@ from syndicate.archive import Archive
 from syndicate.archive.own_posts import sync_own_posts
 from syndicate.config import DatabaseURL, load_settings
 from syndicate.model import FeedEntry
-from tests.archive.backends import committed
 from tests.archive.entries import entry
+from tests.backends import committed
 
 WORKERS = 4
 ROUNDS = 24

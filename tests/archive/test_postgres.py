@@ -1,6 +1,6 @@
 """The archive on PostgreSQL: the same tables and results as on SQLite, its errors as ours by
 SQLSTATE, and a PostgreSQL URL kept as a URL wherever the archive is set. A real server (one
-cluster for the session, tests/archive/backends.py); SQLite files under tmp_path to compare."""
+cluster for the session, tests/backends.py); SQLite files under tmp_path to compare."""
 
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ from syndicate.errors import (
     StorageError,
 )
 from syndicate.site.freshness import archive_state
-from tests.archive.backends import PostgresServer, committed
 from tests.archive.entries import WHEN, entry
+from tests.backends import PostgresServer, committed
 from tests.conftest import BASE_URL
 
 TEXT = (
