@@ -68,6 +68,7 @@ class PostCache:
         self.parse_key = f"{__version__}|{PARSER_REVISION}|{RECORDS}|{zone_name}"
         self.path = path or cache_dir() / "posts.sqlite3"
         self.db: sqlite3.Connection | None = None
+        self._folders: dict[str, str] = {}  # a posts folder -> its resolved path (key_of)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=30)
@@ -155,6 +156,15 @@ class PostCache:
             with contextlib.suppress(sqlite3.Error):
                 self.db.commit()
 
+    def key_of(self, source: str) -> str:
+        """A post file's row, as the loader keys it (its folder's resolved path, and its
+        name): one folder resolved once, not each of its posts (a lstat per part of a path)."""
+        folder, name = os.path.split(source)
+        resolved = self._folders.get(folder)
+        if resolved is None:
+            resolved = self._folders[folder] = os.path.realpath(folder)
+        return os.path.join(resolved, name)
+
     def full(self, post: Post) -> Post:
         """The post with its HTML and its own comments, fetched from the cache when they were
         left out (and parsed again from its file should the cache have lost them). Comments
@@ -166,7 +176,7 @@ class PostCache:
             with contextlib.suppress(sqlite3.Error):
                 row = self.db.execute(
                     "SELECT content, comments FROM cached_posts WHERE path = ?",
-                    (os.path.realpath(post.source),),
+                    (self.key_of(post.source),),
                 ).fetchone()
         own_comments = _comments(row[1]) if row is not None and row[0] is not None else None
         if row is None or row[0] is None or own_comments is None:

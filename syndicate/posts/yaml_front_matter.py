@@ -39,6 +39,12 @@ FrontMatterLoader.yaml_implicit_resolvers = {
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
 _MISSING = object()  # a mapping's key not read yet
+_STR_TAG = YAML_TAG + "str"
+# The tag of a short plain scalar (a key, `true`, `12`) depends on its text alone: resolved
+# once (by PyYAML's regular expressions), then looked up. Bounded: a stranger writes the file.
+_resolved: dict[str, str] = {}
+_RESOLVED_LENGTH = 40
+_RESOLVED_KEPT = 4096
 
 
 def load_front_matter(path: Path, source: str) -> Any:
@@ -106,8 +112,18 @@ def _add(path: Path, open_one: list[Any], value: Any, line: int) -> None:
 def _scalar(path: Path, loader: Any, event: Any, line: int) -> Any:
     """The value, resolved and built as PyYAML's safe loader would."""
     tag = event.tag
-    if tag is None or tag == "!":
+    if tag is None and not event.implicit[0]:  # quoted or a block of text: a string, as is
+        return event.value
+    if tag is None and len(event.value) <= _RESOLVED_LENGTH:  # keys, and short plain values
+        tag = _resolved.get(event.value)
+        if tag is None:
+            tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+            if len(_resolved) < _RESOLVED_KEPT:
+                _resolved[event.value] = tag
+    elif tag is None or tag == "!":
         tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if tag == _STR_TAG:
+        return event.value  # what PyYAML's str constructor gives
     if tag == YAML_TAG + "merge":
         raise PostError(path, "YAML merge keys (<<) are not supported in front matter", line)
     if tag == YAML_TAG + "value":  # a lone `=`: YAML 1.1's default-value key, text to us

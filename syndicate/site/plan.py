@@ -20,7 +20,6 @@ from syndicate import layout as paths
 from syndicate.config import Settings
 from syndicate.dates import build_now
 from syndicate.errors import PostWarning
-from syndicate.files import write_if_changed
 from syndicate.layout import Layout
 from syndicate.lock import output_lock
 from syndicate.model import Comment, Post, Show
@@ -60,6 +59,7 @@ from syndicate.site.writer import (
     checked_path,
     prepare_output,
     read_manifest_keys,
+    write_bytes,
     write_site,
 )
 from syndicate.version import __version__
@@ -257,13 +257,19 @@ class SitePlan:
                 yield from self.render(unit).items()
             return
         with worker_pool(
-            workers, initializer=_start_render_worker, initargs=(self.settings, self.title)
+            workers,
+            initializer=_start_render_worker,
+            initargs=(self.settings, self.title, not self.previous_keys),
         ) as pool:
-            for batch in _chunks(work, RENDER_BATCH):  # bounded: written as they come
-                # A worker is not a fork of this process (workers.py): each unit goes with
-                # its archive page or its post's neighbours, and the posts it shows, pickled.
-                items = [(unit, self.unit_setting(unit), self.unit_posts(unit)) for unit in batch]
-                for written in pool.map(_render_in_worker, _chunks(items, RENDER_CHUNK)):
+            chunks = _render_chunks(self, work)
+            for batch in _chunks(chunks, RENDER_BATCH // RENDER_CHUNK):  # bounded: written as
+                # they come. A worker is not a fork of this process (workers.py): each unit goes
+                # with its archive page or its post's neighbours, and the posts it shows, pickled.
+                items = [
+                    [(unit, self.unit_setting(unit), self.unit_posts(unit)) for unit in chunk]
+                    for chunk in batch
+                ]
+                for written in pool.map(_render_in_worker, items):
                     yield from written
 
     def render(
@@ -671,6 +677,8 @@ PARALLEL_RENDER_FROM = 200  # fewer units (pages, posts) than this: workers cost
 RENDER_BATCH = 2000  # units in flight at once, so rendered files never pile up in memory
 RENDER_CHUNK = 50  # units a worker takes at a time
 _WORKER_PLAN: SitePlan | None = None  # in a render worker: the site's plan, without posts
+_WORKER_FIRST_BUILD = False  # in a render worker: no file of the site was listed before
+_WORKER_FULL: Callable[[Post], Post] | None = None  # in a render worker: PostCache.full
 HISTORY_PAGE, LIST_PAGE, POST, PAGE = "history page", "list page", "post", "page"
 T = TypeVar("T")
 P = TypeVar("P")
@@ -680,11 +688,13 @@ Work = tuple[str, int]
 Setting = Page | pages.ListJob | Neighbours  # what else than its posts a unit shows
 
 
-def _start_render_worker(settings: Settings, title: str) -> None:
-    """In a render worker: the plan's settings and title, and its own post cache connection."""
-    global _WORKER_PLAN
-    full = PostCache(settings.timezone).full
+def _start_render_worker(settings: Settings, title: str, first_build: bool) -> None:
+    """In a render worker: the plan's settings and title, and its own post cache connection.
+    On a `first_build` (no manifest: every file is new) files are written unread."""
+    global _WORKER_PLAN, _WORKER_FIRST_BUILD, _WORKER_FULL
+    full = _WORKER_FULL = PostCache(settings.timezone).full
     _WORKER_PLAN = SitePlan(settings, (), full=full, title=title, previous_keys={})
+    _WORKER_FIRST_BUILD = first_build
 
 
 def _render_in_worker(
@@ -693,12 +703,51 @@ def _render_in_worker(
     """Render and write a chunk of pages' and posts' files in the worker (writing is half the
     work of a first build); the parent learns which files changed."""
     plan = _WORKER_PLAN
-    assert plan is not None
+    assert plan is not None and _WORKER_FULL is not None
+    plan.full = _loaded_once(_WORKER_FULL)  # a post shown by two units of the chunk
     written = []
     for unit, setting, posts in work:
         for path, data in plan.render(unit, posts, setting).items():
-            written.append((path, write_if_changed(plan.output / checked_path(path), data)))
+            target = plan.output / checked_path(path)
+            written.append((path, write_bytes(target, data, listed=not _WORKER_FIRST_BUILD)))
     return written
+
+
+def _loaded_once(full: Callable[[Post], Post]) -> Callable[[Post], Post]:
+    """`full` for one chunk of units: a post (the same object, in one chunk's pickle) that
+    its page and its archive page both show is fetched once."""
+    loaded: dict[int, tuple[Post, Post]] = {}  # id -> (the post, kept so the id is not reused)
+
+    def full_once(post: Post) -> Post:
+        if id(post) not in loaded:
+            loaded[id(post)] = (post, full(post))
+        return loaded[id(post)][1]
+
+    return full_once
+
+
+def _render_chunks(plan: SitePlan, work: list[Work]) -> list[list[Work]]:
+    """The units in the chunks a worker takes: each archive page with its posts' own units,
+    so that the worker loads each of those posts from the cache once for both."""
+    position = {plan.layout.post_id(post): n for n, post in enumerate(plan.posts)}
+    alone = {number for kind, number in work if kind == POST}
+    groups: list[list[Work]] = []
+    for kind, number in work:
+        if kind != HISTORY_PAGE:
+            continue
+        members = (position.get(member) for member in plan.paging().pages[number].members)
+        own = [(POST, n) for n in members if n is not None and n in alone]
+        alone.difference_update(n for _, n in own)
+        groups.append([*own, (kind, number)])
+    rest = [
+        [unit] for unit in work if unit[0] != HISTORY_PAGE and (unit[0] != POST or unit[1] in alone)
+    ]
+    chunks: list[list[Work]] = [[]]
+    for group in [*rest, *groups]:
+        if len(chunks[-1]) >= RENDER_CHUNK:
+            chunks.append([])
+        chunks[-1] += group
+    return [chunk for chunk in chunks if chunk]
 
 
 def _chunks(items: list[T], size: int) -> Iterator[list[T]]:

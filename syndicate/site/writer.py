@@ -17,6 +17,7 @@ from typing import Protocol
 from syndicate.errors import OutputError
 from syndicate.files import (
     MANIFEST,
+    atomic_write,
     folders_state,
     write_if_changed,
     write_pieces_if_changed,
@@ -87,7 +88,7 @@ def write_site(folder: Path, site: SiteOutputs | Mapping[str, bytes]) -> WriteRe
             if isinstance(data, bool):  # written by a render worker already: did it change?
                 changed = data
             elif isinstance(data, bytes):
-                changed = write_if_changed(folder / checked_path(relative), data)
+                changed = write_bytes(folder / checked_path(relative), data, relative in previous)
             else:
                 changed = write_pieces_if_changed(folder / checked_path(relative), data)
             if changed:
@@ -110,6 +111,15 @@ def write_site(folder: Path, site: SiteOutputs | Mapping[str, bytes]) -> WriteRe
         raise OutputError(f"{folder}: cannot write: {exc}") from exc
     report.written.sort()
     return report
+
+
+def write_bytes(path: Path, data: bytes, listed: bool) -> bool:
+    """Write a file of the site; whether it changed. One the last build's manifest does not
+    list is new (a first build's every file): written without reading what may be there."""
+    if listed:
+        return write_if_changed(path, data)
+    atomic_write(path, data)
+    return True
 
 
 def remove_leftover_temporaries(folder: Path) -> None:
