@@ -53,6 +53,7 @@ INSERT_COPY = (
     f" {', '.join(COPY_VALUES)}) VALUES ({', '.join('?' * (6 + len(COPY_VALUES)))})"
 )
 NEW_ARTICLE = "INSERT INTO articles DEFAULT VALUES"
+INSERT_ORIGIN = "INSERT INTO origins (copy_id, norm_url, kind) VALUES (?, ?, ?)"
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,9 @@ class Candidates:
 
     by_url: dict[str, set[int]] = field(default_factory=dict)  # its URL or an origin it names
     by_title: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # (published, id)
+    # What the merge rules look at in each candidate, with its article: read for all of a
+    # feed's candidates at once (a round trip per candidate is most of a store on a server).
+    stored: dict[int, tuple[int, CopyFacts]] = field(default_factory=dict)
 
     def of(self, facts: CopyFacts) -> list[int]:
         """The candidates of one copy, oldest first: those sharing a URL with it, and those
@@ -141,11 +145,12 @@ class Candidates:
             )
         return sorted(found)
 
-    def add(self, copy_id: int, facts: CopyFacts) -> None:
+    def add(self, copy_id: int, article_id: int, facts: CopyFacts) -> None:
         """A copy just written is a candidate for the feed's later entries by URL (by title
         only copies of other feeds are)."""
         for url in facts.urls:
             self.by_url.setdefault(url, set()).add(copy_id)
+        self.stored[copy_id] = (article_id, facts)
 
 
 @dataclass(frozen=True)
@@ -200,12 +205,19 @@ class Storing(ArchiveBase):
             new_copies = [copy for guid, copy in copies.items() if guid not in stored]
             lock_merge_keys(db, new_copies)
             candidates = self._merge_candidates(db, new_copies, target_url)
+            origins: list[tuple[int, str, str]] = []  # written at once, after the copies
             for copy in new_copies:
                 place = self._place_new_copy(db, copy.facts, candidates)
-                copy_id = self._insert_copy(db, target_url, copy, place, is_own=feed.kind == "own")
-                candidates.add(copy_id, copy.facts)  # a later entry may be a copy of this one
+                copy_id, article_id = self._insert_copy(
+                    db, target_url, copy, place, is_own=feed.kind == "own"
+                )
+                origins += origin_rows(copy_id, copy)
+                # a later entry may be a copy of this one
+                candidates.add(copy_id, article_id, copy.facts)
                 stored[copy.guid] = copy_id
                 merged += place is not None
+            if origins:
+                db.executemany(INSERT_ORIGIN, origins)
             comment_feeds = [
                 (stored[entry.guid], entry.comments_feed_url)
                 for entry in unique
@@ -300,25 +312,22 @@ class Storing(ArchiveBase):
         place: Placement | None,
         *,
         is_own: bool,
-    ) -> int:
-        """Write a new copy once, into the article it was placed in or a new one of its own."""
+    ) -> tuple[int, int]:
+        """Write a new copy once, into the article it was placed in or a new one of its own
+        (its origins are the caller's to write); its id and its article's."""
         if place is None:
             article_id, rule, detail = db.execute(NEW_ARTICLE).lastrowid, None, None
         else:
             article_id, rule, detail = place.article_id, place.evidence.rule, place.evidence.detail
         row = (feed_url, copy.guid, article_id, int(is_own), rule, detail, *copy.values)
         copy_id = db.execute(INSERT_COPY, row).lastrowid
-        assert copy_id is not None
-        self._insert_origins(db, copy_id, copy)
-        return copy_id
+        assert copy_id is not None and article_id is not None
+        return copy_id, article_id
 
     @staticmethod
     def _insert_origins(db: sqlite3.Connection, copy_id: int, copy: NewCopy) -> None:
         if copy.origins:
-            db.executemany(
-                "INSERT INTO origins (copy_id, norm_url, kind) VALUES (?, ?, ?)",
-                [(copy_id, url, kind) for url, kind in sorted(copy.origins.items())],
-            )
+            db.executemany(INSERT_ORIGIN, origin_rows(copy_id, copy))
 
     def _place_new_copy(
         self, db: sqlite3.Connection, facts: CopyFacts, candidates: Candidates
@@ -327,11 +336,9 @@ class Storing(ArchiveBase):
         None when it is an article of its own. Decided before the copy is written, so that a
         copy is written once, already in its article."""
         for candidate_id in candidates.of(facts):
-            evidence = same_article(facts, stored_facts(db, candidate_id))
+            article_id, stored = candidates.stored[candidate_id]
+            evidence = same_article(facts, stored)
             if evidence:
-                (article_id,) = db.execute(
-                    "SELECT article_id FROM copies WHERE id = ?", (candidate_id,)
-                ).fetchone()
                 return Placement(article_id, evidence)
         return None
 
@@ -363,6 +370,8 @@ class Storing(ArchiveBase):
             )
             for key, published, copy_id in rows:
                 candidates.by_title.setdefault(key, []).append((published, copy_id))
+        wanted = {found for copy in copies for found in candidates.of(copy.facts)}
+        candidates.stored.update(stored_facts(db, sorted(wanted)))
         return candidates
 
 
@@ -387,25 +396,45 @@ def lock_merge_keys(db: Database, copies: Sequence[NewCopy]) -> None:
     db.lock_keys(keys)
 
 
-def stored_facts(db: sqlite3.Connection, copy_id: int) -> CopyFacts:
-    """What the merge rules look at in a copy already in the archive."""
-    row = db.execute(
-        "SELECT norm_url, title_key, published, summary_html, content_html"
-        " FROM copies WHERE id = ?",
-        (copy_id,),
-    ).fetchone()
-    named = db.execute("SELECT norm_url, kind FROM origins WHERE copy_id = ?", (copy_id,))
-    origins: dict[str, set[str]] = {"article": set(), "source": set()}
-    for url, kind in named:
-        origins[kind].add(url)
-    return CopyFacts(
-        norm_url=row["norm_url"],
-        norm_origins=frozenset(origins["article"]),
-        norm_sources=frozenset(origins["source"]),
-        title_key=row["title_key"],
-        published=from_iso(row["published"]),
-        html=row["content_html"] or row["summary_html"],
-    )
+def stored_facts(
+    db: sqlite3.Connection, copy_ids: Sequence[int]
+) -> dict[int, tuple[int, CopyFacts]]:
+    """What the merge rules look at in copies already in the archive, with their articles:
+    two statements a chunk of copies, whatever their number."""
+    found: dict[int, tuple[int, CopyFacts]] = {}
+    for chunk in chunks(copy_ids, MAX_VARIABLES):
+        marks = ", ".join("?" * len(chunk))
+        origins: dict[int, dict[str, set[str]]] = {
+            copy_id: {"article": set(), "source": set()} for copy_id in chunk
+        }
+        named = db.execute(
+            f"SELECT copy_id, norm_url, kind FROM origins WHERE copy_id IN ({marks})", chunk
+        )
+        for copy_id, url, kind in named:
+            origins[copy_id][kind].add(url)
+        rows = db.execute(
+            "SELECT id, article_id, norm_url, title_key, published, summary_html, content_html"
+            f" FROM copies WHERE id IN ({marks})",
+            chunk,
+        )
+        for row in rows:
+            own = origins[row["id"]]
+            found[row["id"]] = (
+                row["article_id"],
+                CopyFacts(
+                    norm_url=row["norm_url"],
+                    norm_origins=frozenset(own["article"]),
+                    norm_sources=frozenset(own["source"]),
+                    title_key=row["title_key"],
+                    published=from_iso(row["published"]),
+                    html=row["content_html"] or row["summary_html"],
+                ),
+            )
+    return found
+
+
+def origin_rows(copy_id: int, copy: NewCopy) -> list[tuple[int, str, str]]:
+    return [(copy_id, url, kind) for url, kind in sorted(copy.origins.items())]
 
 
 def named_origins(entry: FeedEntry, norm_url: str | None) -> dict[str, str]:
