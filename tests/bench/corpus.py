@@ -7,9 +7,11 @@ files are plain Jekyll/Hugo-style Markdown, so Hugo reads the very same bytes (s
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import random
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -201,3 +203,15 @@ def _replace_text(path: Path, text: str) -> None:
     temporary = path.with_suffix(".md.tmp")
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)
+
+
+def add_corpus_arguments(parser: argparse.ArgumentParser) -> None:
+    """--size, --seed and --workdir: which generated corpus a command uses, and where it is."""
+    parser.add_argument("--size", type=int, default=10000, help="posts in the corpus [10000]")
+    parser.add_argument("--seed", type=int, default=1, help="corpus seed [1]")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "syndicate-bench",
+        help="where the benchmark caches its corpora [$TMPDIR/syndicate-bench]",
+    )

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from . import floor_feeds as feeds
 from . import floor_pages as pages
-from .corpus import ensure_posts, post_paths
+from .corpus import add_corpus_arguments, ensure_posts, post_paths
 from .floor_feeds import FeedInfo
 from .floor_posts import BASE_URL, FloorComment, FloorPost, read_post
 
@@ -272,14 +272,7 @@ def write_lists(
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.floor", description=__doc__)
-    parser.add_argument("--size", type=int, default=10000, help="posts in the corpus [10000]")
-    parser.add_argument("--seed", type=int, default=1, help="corpus seed [1]")
-    parser.add_argument(
-        "--workdir",
-        type=Path,
-        default=Path(tempfile.gettempdir()) / "syndicate-bench",
-        help="where the benchmark caches its corpora [$TMPDIR/syndicate-bench]",
-    )
+    add_corpus_arguments(parser)
     parser.add_argument(
         "--output", type=Path, help="write the site here (kept) [a temporary folder]"
     )

@@ -13,11 +13,10 @@ import cProfile
 import os
 import pstats
 import sys
-import tempfile
 from pathlib import Path
 
 from .commands import clean_env, syndicate_command
-from .corpus import ensure_posts, linked_copy
+from .corpus import add_corpus_arguments, ensure_posts, linked_copy
 from .folders import empty_trash, fresh_dir
 from .procs import checked, run_process
 from .runner import BASE_URL
@@ -66,14 +65,7 @@ def main(argv: list[str] | None = None) -> None:
         prog="python -m tests.bench.profile_build", description=__doc__
     )
     parser.add_argument("mode", choices=("cpu", "profile"), nargs="?", default="cpu")
-    parser.add_argument("--size", type=int, default=10000, help="posts in the corpus [10000]")
-    parser.add_argument("--seed", type=int, default=1, help="corpus seed [1]")
-    parser.add_argument(
-        "--workdir",
-        type=Path,
-        default=Path(tempfile.gettempdir()) / "syndicate-bench",
-        help="where the benchmark caches its corpora [$TMPDIR/syndicate-bench]",
-    )
+    add_corpus_arguments(parser)
     parser.add_argument("--stats", type=Path, default=Path("build.prof"), help="[build.prof]")
     parser.add_argument("--top", type=int, default=60, help="functions printed [60]")
     options = parser.parse_args(argv)
