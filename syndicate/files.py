@@ -8,7 +8,7 @@ import errno
 import filecmp
 import hashlib
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,16 +156,55 @@ def _own_mtime(path: str) -> int:
         return 0
 
 
-def folders_state(output: Path, paths: Iterable[str]) -> str:
+def folders_state(
+    output: Path,
+    paths: Iterable[str],
+    *,
+    known: Mapping[str, int] | None = None,
+    touched: Iterable[str] = (),
+) -> str:
     """A digest of the modification times of the subfolders that hold `paths`; empty when one
     of them is gone. The output folder itself is left out: files that are not the build's
-    (WebSub's queue of feeds to announce) come and go there."""
-    digest = hashlib.blake2b(digest_size=16)
+    (WebSub's queue of feeds to announce) come and go there. `known`: times read earlier
+    (folder_times), taken as they are but for the folders above a `touched` file."""
+    times = folder_times(output, paths, known=known, touched=touched)
+    return "" if times is None else times_digest(times)
+
+
+def folder_times(
+    output: Path,
+    paths: Iterable[str],
+    *,
+    known: Mapping[str, int] | None = None,
+    touched: Iterable[str] = (),
+) -> dict[str, int] | None:
+    """{subfolder: its mtime_ns} of the subfolders that hold `paths`, in order; None when one
+    of them is gone. Those in `known` are not read again, unless a `touched` path (a file
+    written or removed since, which may have made or removed folders) is below them."""
+    known = known or {}
+    again = {folder for path in touched for folder in _folders_above(path)}
     base = f"{output}/"
+    times: dict[str, int] = {}
     for folder in sorted({path.rpartition("/")[0] for path in paths} - {""}):
-        try:
-            mtime_ns = os.stat(base + folder).st_mtime_ns
-        except OSError:
-            return ""
+        mtime_ns = known.get(folder) if folder not in again else None
+        if mtime_ns is None:
+            try:
+                mtime_ns = os.stat(base + folder).st_mtime_ns
+            except OSError:
+                return None
+        times[folder] = mtime_ns
+    return times
+
+
+def times_digest(times: Mapping[str, int]) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for folder, mtime_ns in times.items():
         digest.update(f"{folder}\0{mtime_ns}\n".encode())
     return digest.hexdigest()
+
+
+def _folders_above(path: str) -> Iterator[str]:
+    folder = path.rpartition("/")[0]
+    while folder:
+        yield folder
+        folder = folder.rpartition("/")[0]

@@ -26,6 +26,7 @@ still in the post cache.
 from __future__ import annotations
 
 import bisect
+import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -36,6 +37,7 @@ from pathlib import Path
 from syndicate import layout as paths
 from syndicate.config import Settings
 from syndicate.dates import build_now
+from syndicate.files import MANIFEST
 from syndicate.layout import Layout
 from syndicate.lock import output_lock
 from syndicate.model import Post
@@ -46,8 +48,8 @@ from syndicate.render.html import Neighbours
 from syndicate.render.sitemap import SitemapEntry
 from syndicate.site import pages, sitemap
 from syndicate.site.assets import sources_as_left
-from syndicate.site.backfeed import ArchiveView, own_posts_view
-from syndicate.site.freshness import outputs_as_left, read_stamp, settings_key
+from syndicate.site.backfeed import own_posts_view
+from syndicate.site.freshness import output_folders_as_left, read_stamp, settings_key
 from syndicate.site.history import STATE_FILE, Paging, assign_pages, load_state, state_bytes
 from syndicate.site.listing import (
     Comment,
@@ -55,6 +57,7 @@ from syndicate.site.listing import (
     Listing,
     forget_listing,
     load_listing,
+    manifest_digest,
     manifest_key,
     save_listing,
 )
@@ -75,7 +78,7 @@ from syndicate.site.plan import (
 )
 from syndicate.site.redirects import import_record
 from syndicate.site.report import BuildReport
-from syndicate.site.writer import WRITING, FileData, read_manifest_keys, write_site
+from syndicate.site.writer import WRITING, FileData, write_site
 
 MAX_CHANGED = 16  # more changed files than this at once: a full build costs about the same
 
@@ -111,9 +114,10 @@ def build_after_edits(
         if not cache.available:
             return None
         with nullcontext() if lock_held else output_lock(settings.output):
-            manifest = _manifest_as_left(settings.output, listing)
-            if manifest is None:
+            as_left = _manifest_as_left(settings.output, listing)
+            if as_left is None:
                 return None
+            manifest, folder_times = as_left
             try:
                 change = Change.worked_out(settings, cache, listing, files, manifest)
                 if change is None:
@@ -121,7 +125,8 @@ def build_after_edits(
                 posts = change.load(cache)
             except Unsure:
                 return None
-            return _write(settings, cache, listing, change, posts, manifest, stamp_inputs)
+            plan = TargetedPlan(settings, posts, cache, change, manifest, folder_times)
+            return _write(settings, listing, change, plan, stamp_inputs)
     finally:
         cache.close()
 
@@ -160,13 +165,22 @@ def only_edits_in_place(settings: Settings, listing: Listing) -> bool:
     )
 
 
-def _manifest_as_left(output: Path, listing: Listing) -> dict[str, str] | None:
-    """The manifest's keys, when the output folder is as the build that saved the listing
-    left it: its manifest, no build cut short since, and every file it wrote still there."""
-    if manifest_key(output) != listing.manifest_key or (output / WRITING).exists():
+def _manifest_as_left(
+    output: Path, listing: Listing
+) -> tuple[dict[str, str], dict[str, int]] | None:
+    """The manifest's keys and the output's folder times, when the output folder is as the
+    build that saved the listing left it: its manifest, no build cut short since, and every
+    file it wrote still there. The manifest is read once, and not checked path by path: it
+    is, byte for byte (its digest), the one that build wrote."""
+    try:
+        data = (output / MANIFEST).read_bytes()
+    except OSError:
         return None
-    keys = read_manifest_keys(output)
-    return keys if outputs_as_left(output, keys, read_stamp(output)) else None
+    if manifest_digest(data) != listing.manifest_key or (output / WRITING).exists():
+        return None
+    keys: dict[str, str] = json.loads(data)
+    times = output_folders_as_left(output, keys, read_stamp(output))
+    return None if times is None else (keys, times)
 
 
 # -- the change, applied to the listing ---------------------------------------------------------
@@ -673,13 +687,7 @@ def _history_number(path: str) -> int | None:
 
 
 def _write(
-    settings: Settings,
-    cache: PostCache,
-    listing: Listing,
-    change: Change,
-    posts: list[Post],
-    manifest: dict[str, str],
-    stamp_inputs: str,
+    settings: Settings, listing: Listing, change: Change, plan: TargetedPlan, stamp_inputs: str
 ) -> BuildReport:
     count, drafts, errors, warnings = listing.report
     added = sum(1 for slug in change.changed if slug not in listing.entries)
@@ -690,13 +698,9 @@ def _write(
         warnings=list(warnings),
         edits_only=True,
     )
-    layout = change.layout
-    feed_posts = [post for post in posts if not post.page]
-    archive = own_posts_view(feed_posts, layout, limit=settings.archive_feed_limit, full=cache.full)
-    plan = TargetedPlan(settings, posts, archive, full=cache.full, change=change, manifest=manifest)
     forget_listing(settings.output)  # until this build has written all it will
     report.absorb(write_site(settings.output, plan))
-    finish(settings, report, layout, stamp_inputs)
+    finish(settings, report, change.layout, stamp_inputs)
     save_listing(settings.output, change.new_listing(report, settings.output))
     return report
 
@@ -709,20 +713,22 @@ class TargetedPlan(SitePlan):
         self,
         settings: Settings,
         posts: Sequence[Post],
-        archive: ArchiveView,
-        *,
-        full: Callable[[Post], Post],
+        cache: PostCache,
         change: Change,
         manifest: dict[str, str],
+        folder_times: dict[str, int],
     ) -> None:
+        feed_posts = [post for post in posts if not post.page]
+        limit = settings.archive_feed_limit
         super().__init__(
             settings,
             posts,
-            archive,
-            full=full,
+            own_posts_view(feed_posts, change.layout, limit=limit, full=cache.full),
+            full=cache.full,
             title=change.listing.title,
             previous_keys=manifest,
         )
+        self.folder_times = folder_times
         self.change = change
         self.keys = dict(self.previous_keys)
         self.loaded = {post.slug: post for post in self.posts_and_pages()}

@@ -84,6 +84,10 @@ def manifest_key(output: Path) -> str:
         data = (output / MANIFEST).read_bytes()
     except OSError:
         return ""
+    return manifest_digest(data)
+
+
+def manifest_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 

@@ -163,6 +163,8 @@ class SitePlan:
         self.output = settings.output
         self.keep: set[str] = set()  # produced by an earlier build and still right as it is
         self.keys: dict[str, str] = {}  # what each post file was rendered from (manifest)
+        # The output's folder times as this build found them (files.folder_times), if read.
+        self.folder_times: dict[str, int] | None = None
         self.previous_keys = (
             read_manifest_keys(settings.output) if previous_keys is None else previous_keys
         )

@@ -68,6 +68,12 @@ class SiteOutputs(Protocol):
         """The manifest as the last build left it."""
         ...
 
+    @property
+    def folder_times(self) -> Mapping[str, int] | None:
+        """The output's folder times as the build found them (files.folder_times), if read:
+        after writing, only the folders above a file written or removed are read again."""
+        ...
+
     def outputs(self) -> Iterable[tuple[str, FileData]]:
         """(path, what to write), or (path, whether a worker's write changed the file)."""
         ...
@@ -105,7 +111,12 @@ def write_site(folder: Path, site: SiteOutputs | Mapping[str, bytes]) -> WriteRe
         write_pieces_if_changed(folder / MANIFEST, _manifest_pieces(listed, keys))
         # What the next build's freshness check compares (from the list at hand: reading the
         # manifest back took 100 MB at 100k posts).
-        report.folders = folders_state(folder, listed)
+        report.folders = folders_state(
+            folder,
+            listed,
+            known=None if isinstance(site, Mapping) else site.folder_times,
+            touched=[*report.written, *report.removed],
+        )
         (folder / WRITING).unlink(missing_ok=True)
     except OSError as exc:
         raise OutputError(f"{folder}: cannot write: {exc}") from exc

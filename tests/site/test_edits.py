@@ -3,6 +3,7 @@ exactly what a full build of the same posts writes, every byte of every file, ma
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 from collections.abc import Callable
@@ -13,7 +14,9 @@ from typing import Any
 import pytest
 
 from syndicate.config import load_settings
+from syndicate.files import MANIFEST, folder_times, folders_state
 from syndicate.site.build import build_site
+from syndicate.site.freshness import read_stamp
 from tests.conftest import BASE_URL
 
 POSTS = 64
@@ -103,6 +106,9 @@ def as_a_full_build(
     change(site)
     only_changes, files = build(site, "out", "cache", errors=errors)
     assert only_changes is targeted
+    # The output's state the next build checks: of the folders it wrote in, read again.
+    listed = json.loads(files[MANIFEST])
+    assert read_stamp(site / "out").folders == folders_state(site / "out", listed) != ""
     full_build, full = build(site, f"full-{number}", f"cache-{number}", errors=errors)
     assert not full_build
     assert sorted(files) == sorted(full)
@@ -304,3 +310,24 @@ def test_a_site_with_an_archive_file_has_full_builds(site: Path) -> None:
     edit(site, 5, body="An edit.")
     only_edits, files = build(site, "out", "cache")
     assert not only_edits and b"An edit." in files["posts/p005/index.html"]
+
+
+def test_after_writing_only_the_folders_above_a_written_file_are_read_again(
+    tmp_path: Path,
+) -> None:
+    """The state a build after edits leaves for the next one: its folders' times as read
+    before writing, but for the folders above the files it wrote or removed."""
+    for name in ("a/x.html", "b/c/y.html", "b/z.html"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name)
+    paths = ["a/x.html", "b/c/y.html", "b/z.html", "top.html"]
+    read = folder_times(tmp_path, paths)
+    assert read is not None and list(read) == ["a", "b", "b/c"]
+    earlier = dict.fromkeys(read, 1)  # times that no folder has: seen where they are kept
+    again = folder_times(tmp_path, paths, known=earlier, touched=["b/c/y.html"])
+    assert again == {"a": 1, "b": read["b"], "b/c": read["b/c"]}
+    assert folders_state(tmp_path, paths, known=read, touched=["b/c/y.html"]) == (
+        folders_state(tmp_path, paths)
+    )
+    shutil.rmtree(tmp_path / "a")
+    assert folder_times(tmp_path, paths, known=earlier, touched=["a/x.html"]) is None
