@@ -10,18 +10,14 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from syndicate.clean import sanitize_author_html
 from syndicate.layout import Layout, comment_anchor
 from syndicate.model import Comment, Post
+from syndicate.render.templates import site_environment
 
-_environment = Environment(
-    loader=PackageLoader("syndicate", "templates"),
-    autoescape=select_autoescape(default=True),
-    keep_trailing_newline=True,
-)
+_environment = site_environment()
 
 
 @dataclass(frozen=True)
