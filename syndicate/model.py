@@ -199,6 +199,9 @@ class Feed:
         return asdict(self)
 
 
+OWN_POSTS_FEED = "urn:syndicate:own-posts"  # the feed our own posts are copies of (feed_url)
+
+
 @dataclass(frozen=True, slots=True)
 class ArchivedCopy:
     """One copy of an archived article: one entry of one feed (ours, for our own posts), and

@@ -18,24 +18,61 @@ Split as reader's `_storage` is, each part a mixin over the one connection of `b
     claims      several fetch workers on one PostgreSQL archive: rounds, leases
     copy        copy-archive: one archive copied whole into another, on either engine
 
-The records it takes and gives are in syndicate.model.
+The records it takes and gives are in syndicate.model. The names below are those of the
+parts, imported when first asked for: a build of a site without an archive file needs only
+OWN_POSTS_FEED and media.py, not the engines (the whole package took 20 ms to import, a
+twentieth of a build after a one-post edit).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import importlib
+from typing import TYPE_CHECKING
 
-from syndicate.archive.base import BUSY_SECONDS, COMMIT_GROUP_SIZE, now_utc
-from syndicate.archive.claims import Claim, Claims, LeaseLost
-from syndicate.archive.comment_feeds import CommentFeed, CommentFeedOutcome, CommentFeeds
-from syndicate.archive.feeds import OWN_POSTS_FEED, FeedProfile, Subscriptions
-from syndicate.archive.overrides import Overrides
-from syndicate.archive.queries import Queries
-from syndicate.archive.store import StoreResult, Storing
-from syndicate.model import ArchivedComment, ArchivedCopy, Article, Feed, FeedComment, FeedEntry
+from syndicate.model import (
+    OWN_POSTS_FEED,
+    ArchivedComment,
+    ArchivedCopy,
+    Article,
+    Feed,
+    FeedComment,
+    FeedEntry,
+)
+
+if TYPE_CHECKING:
+    from syndicate.archive.archive import Archive
+    from syndicate.archive.base import BUSY_SECONDS, COMMIT_GROUP_SIZE, now_utc
+    from syndicate.archive.claims import Claim, LeaseLost
+    from syndicate.archive.comment_feeds import CommentFeed, CommentFeedOutcome
+    from syndicate.archive.feeds import FeedProfile
+    from syndicate.archive.store import StoreResult
 
 CopyInput = FeedEntry  # what the archive stores as a copy: one entry of one feed
 CommentInput = FeedComment
+
+_HOMES = {  # name -> the module it is defined in
+    "Archive": "archive",
+    "BUSY_SECONDS": "base",
+    "COMMIT_GROUP_SIZE": "base",
+    "now_utc": "base",
+    "Claim": "claims",
+    "LeaseLost": "claims",
+    "CommentFeed": "comment_feeds",
+    "CommentFeedOutcome": "comment_feeds",
+    "FeedProfile": "feeds",
+    "StoreResult": "store",
+}
+
+
+def __getattr__(name: str) -> object:
+    """A part's name, imported on first use (then kept here: a test may set BUSY_SECONDS)."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BUSY_SECONDS",
@@ -58,12 +95,3 @@ __all__ = [
     "StoreResult",
     "now_utc",
 ]
-
-
-class Archive(Subscriptions, CommentFeeds, Storing, Overrides, Queries, Claims):
-    """One open archive: a SQLite file's path, or a `postgresql://` URL. Not shared between
-    threads: fetch in threads, store here."""
-
-    def __init__(self, location: Path | str) -> None:
-        # Read here, when the archive is opened, so that a test can shorten the wait.
-        super().__init__(location, busy_seconds=BUSY_SECONDS)

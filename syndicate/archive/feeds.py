@@ -12,8 +12,6 @@ from syndicate.errors import AlreadySubscribed, ArchiveError, NotFound
 from syndicate.model import Feed
 from syndicate.urls import hide_password
 
-OWN_POSTS_FEED = "urn:syndicate:own-posts"  # the feed our own posts are copies of
-
 
 @dataclass(frozen=True)
 class FeedProfile:

@@ -7,12 +7,11 @@ from collections.abc import Callable, Iterable
 from html import escape
 
 from syndicate.archive import Archive
-from syndicate.archive.feeds import OWN_POSTS_FEED
 from syndicate.archive.media import own_enclosures, own_image
 from syndicate.config import Settings
 from syndicate.dates import build_now
 from syndicate.layout import Layout
-from syndicate.model import Comment, FeedComment, FeedEntry, Post
+from syndicate.model import OWN_POSTS_FEED, Comment, FeedComment, FeedEntry, Post
 from syndicate.posts import load_posts
 from syndicate.posts.schedule import scheduled
 

@@ -16,11 +16,11 @@ from datetime import UTC
 from html import escape
 from urllib.parse import urlsplit
 
-from syndicate.archive import OWN_POSTS_FEED, Archive
 from syndicate.archive.media import own_enclosures, own_image
 from syndicate.config import Settings
 from syndicate.layout import Layout
 from syndicate.model import (
+    OWN_POSTS_FEED,
     ArchivedComment,
     ArchivedCopy,
     Article,
@@ -49,6 +49,7 @@ def read_archive(
     layout = Layout.for_settings(settings)
     if not settings.archive.exists():
         return own_posts_view(posts, layout, limit=limit, full=full)
+    from syndicate.archive import Archive
     from syndicate.archive.own_posts import sync_own_posts
 
     with Archive(settings.archive) as archive:
