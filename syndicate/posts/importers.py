@@ -15,14 +15,14 @@ from syndicate.posts import markdown, text
 from syndicate.posts.base import Parsed, ReadResult
 
 IMPORTERS: tuple[ModuleType, ...] = (text, markdown)
+# suffix -> the first importer that takes it: asked of every file of the posts folder on every
+# build (at 100,000 posts a loop over the importers was 0.45 s of a one-post edit)
+_BY_SUFFIX = {suffix: module for module in reversed(IMPORTERS) for suffix in module.SUFFIXES}
 
 
 def importer_for(path: Path | str) -> ModuleType | None:
     suffix = os.path.splitext(path)[1].lower()  # a str is fine: no Path built for every file
-    for module in IMPORTERS:
-        if suffix in module.SUFFIXES:
-            return module
-    return None
+    return _BY_SUFFIX.get(suffix)
 
 
 def parse_file(path: Path, zone: tzinfo, *, max_bytes: int = DEFAULT_MAX_POST_BYTES) -> Parsed:

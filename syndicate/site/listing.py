@@ -27,8 +27,9 @@ from syndicate.site.freshness import stamp_path
 
 # 2: the report's errors and warnings are PostError records, not lines; 3: the order of the
 # posts (each page links to its neighbours) and the files beside them; 4: every post's entry,
-# the newest comments, the tags' spellings, the files named under the posts folder
-FORMAT = 4
+# the newest comments, the tags' spellings, the files named under the posts folder; 5: the
+# entries pickled a column each (Listing.__getstate__)
+FORMAT = 5
 
 
 class Entry(NamedTuple):
@@ -71,10 +72,45 @@ class Listing:
     report: tuple[int, int, list[PostError], list[PostWarning]]  # posts, drafts, errors, warnings
     format: int = FORMAT
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled with the entries a column each (entry_columns): every build after a change
+        saves the listing again, and at 100k posts pickling the entries whole took 1.6 s."""
+        state = dict(self.__dict__)
+        state["entries"] = entry_columns(self.entries)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        state = dict(state)
+        state["entries"] = entries_of_columns(state["entries"])  # type: ignore[arg-type]
+        self.__dict__.update(state)
+
     def relative_files(self) -> dict[str, tuple[int, int, str | None]]:
         """The files keyed by their names under the posts folder, however it was spelled."""
         cut = len(self.folder) + 1
         return {path[cut:]: value for path, value in self.files.items()}
+
+
+Columns = tuple[list[str], list[list[object]]]
+_DATE = Entry._fields.index("last_modified")
+
+
+def entry_columns(entries: dict[str, Entry]) -> Columns:
+    """(slugs, one list per field of Entry), the dates as ISO text: a datetime pickles its
+    own time zone each time and an entry its class, which was most of the listing's cost.
+    ISO text keeps all that the lists use of a date: its instant, its offset, isoformat()."""
+    columns = [list(column) for column in zip(*entries.values(), strict=True)]
+    if columns:
+        columns[_DATE] = [date.isoformat() for date in columns[_DATE]]  # type: ignore[attr-defined]
+    return list(entries), columns
+
+
+def entries_of_columns(columns: Columns) -> dict[str, Entry]:
+    slugs, fields = columns
+    if not slugs:
+        return {}
+    fields = list(fields)
+    fields[_DATE] = list(map(datetime.fromisoformat, fields[_DATE]))  # type: ignore[arg-type]
+    return dict(zip(slugs, map(Entry, *fields), strict=True))
 
 
 def manifest_key(output: Path) -> str:

@@ -1,0 +1,73 @@
+"""The listing (listing.py) as a build after edits reads it back: every entry as the build
+that saved it had it, however its dates were zoned."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from syndicate.site.listing import Entry, Listing
+
+DATES = [
+    datetime(2024, 3, 31, 1, 59, 59, 999999, tzinfo=ZoneInfo("Europe/Berlin")),
+    datetime(2024, 3, 31, 3, 0, tzinfo=ZoneInfo("Europe/Berlin")),  # after the clocks moved
+    datetime(2021, 6, 1, 12, 0, tzinfo=timezone(timedelta(hours=-3, minutes=-30))),
+    datetime(2020, 1, 1, tzinfo=UTC),
+    datetime(1999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(seconds=5400 + 7))),
+]
+
+
+def entry(n: int, when: datetime) -> Entry:
+    return Entry(
+        file=f"post-{n}.md",
+        order=(when.timestamp(), f"post-{n}"),
+        post_id=f"tag:example.org,2024:post-{n}",
+        own_id=None if n % 2 else f"id-{n}",
+        title=f"Post {n} — ünïcode",
+        last_modified=when,
+        tag_keys=("a", "b") if n % 2 else (),
+        spellings=("A", "b") if n % 2 else (),
+        listed=f"{n:024x}",
+        comments=n,
+        site_name=None,
+        page=n == 3,
+        local_files=n == 4,
+    )
+
+
+def listing(entries: dict[str, Entry]) -> Listing:
+    return Listing(
+        settings_key="k",
+        manifest_key="m",
+        folder="/posts",
+        files={},
+        entries=entries,
+        order=list(entries),
+        open_page=None,
+        comments=[],
+        comment_candidates=0,
+        spellings={},
+        default_places=True,
+        assets={},
+        title="t",
+        report=(len(entries), 0, [], []),
+    )
+
+
+def test_entries_come_back_as_they_were_saved() -> None:
+    saved = {f"post-{n}": entry(n, when) for n, when in enumerate(DATES)}
+    loaded = pickle.loads(pickle.dumps(listing(saved), protocol=pickle.HIGHEST_PROTOCOL))
+    assert loaded.entries == saved and list(loaded.entries) == list(saved)
+    for slug, before in saved.items():
+        after = loaded.entries[slug]
+        assert isinstance(after, Entry)
+        # what the lists and the sitemap use of a date: its text, its instant, its order
+        assert after.last_modified.isoformat() == before.last_modified.isoformat()
+        assert after.last_modified.timestamp() == before.last_modified.timestamp()
+    assert loaded.order == list(saved) and loaded.report == (5, 0, [], [])
+
+
+def test_a_site_without_posts_lists_none() -> None:
+    loaded = pickle.loads(pickle.dumps(listing({})))
+    assert loaded.entries == {} and loaded.order == []
