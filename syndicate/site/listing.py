@@ -81,8 +81,9 @@ class Listing:
 
     def __setstate__(self, state: dict[str, object]) -> None:
         state = dict(state)
-        state["entries"] = entries_of_columns(state["entries"])  # type: ignore[arg-type]
-        self.__dict__.update(state)
+        if isinstance(state.get("entries"), tuple):  # else an older format's: load_listing
+            state["entries"] = entries_of_columns(state["entries"])  # type: ignore[arg-type]
+        self.__dict__.update(state)  # refuses it by its format
 
     def relative_files(self) -> dict[str, tuple[int, int, str | None]]:
         """The files keyed by their names under the posts folder, however it was spelled."""

@@ -3,11 +3,15 @@ that saved it had it, however its dates were zoned."""
 
 from __future__ import annotations
 
+import copy
 import pickle
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from syndicate.site.listing import Entry, Listing
+import pytest
+
+from syndicate.site.listing import Entry, Listing, listing_path, load_listing, save_listing
 
 DATES = [
     datetime(2024, 3, 31, 1, 59, 59, 999999, tzinfo=ZoneInfo("Europe/Berlin")),
@@ -71,3 +75,20 @@ def test_entries_come_back_as_they_were_saved() -> None:
 def test_a_site_without_posts_lists_none() -> None:
     loaded = pickle.loads(pickle.dumps(listing({})))
     assert loaded.entries == {} and loaded.order == []
+
+
+def test_a_listing_of_the_format_before_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Format 4 pickled the entries as a dict: read back, it is refused (a full build)."""
+    output = tmp_path / "out"
+    saved = listing({f"post-{n}": entry(n, when) for n, when in enumerate(DATES[:2])})
+    save_listing(output, saved)
+    assert load_listing(output) == saved
+    older = copy.copy(saved)
+    older.format = 4
+    with monkeypatch.context() as patch:  # pickled as format 4 did: its fields as they are
+        patch.setattr(Listing, "__getstate__", lambda self: dict(self.__dict__))
+        listing_path(output).write_bytes(pickle.dumps(older))
+    assert pickle.loads(listing_path(output).read_bytes()).entries == saved.entries
+    assert load_listing(output) is None
