@@ -64,11 +64,16 @@ def _comments(data: bytes | None) -> tuple[Comment, ...] | None:
 
 
 class PostCache:
-    def __init__(self, zone_name: str, path: Path | None = None) -> None:
+    def __init__(
+        self, zone_name: str, path: Path | None = None, *, posts: Path | None = None
+    ) -> None:
+        """`posts`: the posts folder, as the loader names it; a post's key is its path under
+        the folder's resolved path (posts.cache_keys), the same in full() as in the loader."""
         self.parse_key = f"{__version__}|{PARSER_REVISION}|{RECORDS}|{zone_name}"
         self.path = path or cache_dir() / "posts.sqlite3"
         self.db: sqlite3.Connection | None = None
-        self._folders: dict[str, str] = {}  # a posts folder -> its resolved path (key_of)
+        self._folders: dict[str, str] = {}  # a folder -> its resolved path (key_of)
+        self._posts = (f"{posts}/", f"{posts.resolve()}/") if posts is not None else None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=30)
@@ -157,8 +162,11 @@ class PostCache:
                 self.db.commit()
 
     def key_of(self, source: str) -> str:
-        """A post file's row, as the loader keys it (its folder's resolved path, and its
-        name): one folder resolved once, not each of its posts (a lstat per part of a path)."""
+        """A post file's row, as the loader keys it: its path under the posts folder's resolved
+        path (a post in a linked subfolder too); a file elsewhere by its folder's resolved
+        path and its name. A folder is resolved once, not for each post (an lstat a part)."""
+        if self._posts is not None and source.startswith(self._posts[0]):
+            return self._posts[1] + source[len(self._posts[0]) :]
         folder, name = os.path.split(source)
         resolved = self._folders.get(folder)
         if resolved is None:

@@ -109,7 +109,7 @@ def build_after_edits(
     files = (
         post_files(settings.posts) if scanned is None else posts_in_scan(settings.posts, scanned)
     )
-    cache = PostCache(settings.timezone)
+    cache = PostCache(settings.timezone, posts=settings.posts)
     try:
         if not cache.available:
             return None

@@ -82,7 +82,7 @@ def build(settings: Settings, *, lock_held: bool = False, stamp_inputs: str = ""
 
     Takes the output folder's lock unless the caller (publish) already holds it; with
     `stamp_inputs`, records what the build was made from (freshness.py) before letting go."""
-    cache = PostCache(settings.timezone)
+    cache = PostCache(settings.timezone, posts=settings.posts)
     try:
         return _build(settings, cache, lock_held=lock_held, stamp_inputs=stamp_inputs)
     finally:
@@ -694,7 +694,7 @@ def _start_render_worker(settings: Settings, title: str, first_build: bool) -> N
     """In a render worker: the plan's settings and title, and its own post cache connection.
     On a `first_build` (no manifest: every file is new) files are written unread."""
     global _WORKER_PLAN, _WORKER_FIRST_BUILD, _WORKER_FULL
-    full = _WORKER_FULL = PostCache(settings.timezone).full
+    full = _WORKER_FULL = PostCache(settings.timezone, posts=settings.posts).full
     _WORKER_PLAN = SitePlan(settings, (), full=full, title=title, previous_keys={})
     _WORKER_FIRST_BUILD = first_build
 

@@ -199,3 +199,31 @@ def test_a_file_written_in_pieces_is_replaced_only_when_its_bytes_change(tmp_pat
     assert write_pieces_if_changed(target, iter([b"<p>two</p>"]))
     assert target.read_bytes() == b"<p>two</p>"
     assert [p.name for p in target.parent.iterdir()] == ["index.html"]  # no temporary left
+
+
+@pytest.mark.parametrize("spelled", ["as linked", "relative"])
+def test_a_post_in_a_linked_subfolder_comes_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spelled: str
+) -> None:
+    """A post's HTML is fetched from the cache by the key the loader stored it under (its
+    path under the posts folder's resolved path), also in a subfolder that is a link: it is
+    what was loaded, not the file read again (which may have changed since)."""
+    from syndicate.posts import load_posts
+    from syndicate.posts.cache import PostCache
+
+    elsewhere = tmp_path / "elsewhere"
+    write(elsewhere, "linked.md", "---\ntitle: Linked\ndate: 2024-02-01\n---\nThe loaded body.\n")
+    posts = tmp_path / "site" / "posts"
+    make_posts(posts, 2)
+    (posts / "more").symlink_to(elsewhere, target_is_directory=True)
+    if spelled == "relative":
+        monkeypatch.chdir(tmp_path / "site")
+        posts = Path("posts")
+    cache = PostCache("UTC", tmp_path / "cache.sqlite3", posts=posts)
+    loaded = load_posts(posts, zone=UTC, cache=cache).posts
+    (linked,) = [post for post in loaded if post.title == "Linked"]
+    write(elsewhere, "linked.md", "---\ntitle: Linked\ndate: 2024-02-01\n---\nEdited since.\n")
+    for post in loaded:
+        assert "Body" in cache.full(post).content_html or post is linked
+    assert "The loaded body." in cache.full(linked).content_html
+    cache.close()
