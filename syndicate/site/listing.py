@@ -28,8 +28,9 @@ from syndicate.site.freshness import stamp_path
 # 2: the report's errors and warnings are PostError records, not lines; 3: the order of the
 # posts (each page links to its neighbours) and the files beside them; 4: every post's entry,
 # the newest comments, the tags' spellings, the files named under the posts folder; 5: the
-# entries pickled a column each (Listing.__getstate__)
-FORMAT = 5
+# entries pickled a column each (Listing.__getstate__); 6: orders, tags and the order of the
+# posts without copies of the slugs and tags
+FORMAT = 6
 
 
 class Entry(NamedTuple):
@@ -73,17 +74,26 @@ class Listing:
     format: int = FORMAT
 
     def __getstate__(self) -> dict[str, object]:
-        """Pickled with the entries a column each (entry_columns): every build after a change
-        saves the listing again, and at 100k posts pickling the entries whole took 1.6 s."""
+        """Pickled with the entries a column each (entry_columns) and the order as positions in
+        them: every build after a change saves the listing again, and at 100k posts pickling
+        the entries whole took 1.6 s."""
         state = dict(self.__dict__)
-        state["entries"] = entry_columns(self.entries)
+        slugs, columns = entry_columns(self.entries)
+        state["entries"] = (slugs, columns)
+        position = {slug: n for n, slug in enumerate(slugs)}
+        if all(slug in position for slug in self.order):
+            del state["order"]
+            state["order_positions"] = [position[slug] for slug in self.order]
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
         state = dict(state)
-        if isinstance(state.get("entries"), tuple):  # else an older format's: load_listing
+        if state.get("format") == FORMAT:  # else load_listing refuses it by its format
+            slugs = state["entries"][0]  # type: ignore[index]
             state["entries"] = entries_of_columns(state["entries"])  # type: ignore[arg-type]
-        self.__dict__.update(state)  # refuses it by its format
+            if "order_positions" in state:  # the slugs of the entries, not copies of them
+                state["order"] = [slugs[n] for n in state.pop("order_positions")]  # type: ignore[attr-defined]
+        self.__dict__.update(state)
 
     def relative_files(self) -> dict[str, tuple[int, int, str | None]]:
         """The files keyed by their names under the posts folder, however it was spelled."""
@@ -91,27 +101,64 @@ class Listing:
         return {path[cut:]: value for path, value in self.files.items()}
 
 
-Columns = tuple[list[str], list[list[object]]]
-_DATE = Entry._fields.index("last_modified")
+Columns = tuple[list[str], list[object]]
+Tags = tuple[str, ...]
+_ORDER, _DATE, _TAGS, _SPELLINGS = (
+    Entry._fields.index(field) for field in ("order", "last_modified", "tag_keys", "spellings")
+)
 
 
 def entry_columns(entries: dict[str, Entry]) -> Columns:
-    """(slugs, one list per field of Entry), the dates as ISO text: a datetime pickles its
-    own time zone each time and an entry its class, which was most of the listing's cost.
-    ISO text keeps all that the lists use of a date: its instant, its offset, isoformat()."""
-    columns = [list(column) for column in zip(*entries.values(), strict=True)]
+    """(slugs, one list per field of Entry): each date as ISO text (a datetime pickles its own
+    time zone each time, an entry its class: most of the listing's cost), each order as its
+    time when its slug is the entry's, each post's tags as a place in a table of the site's
+    tag sets. Pickled without a memo (save_listing), a string is written, and read back, once
+    for every place that holds it: the tags were a third of the listing in memory."""
+    slugs = list(entries)
+    columns: list[object] = [list(column) for column in zip(*entries.values(), strict=True)]
     if columns:
-        columns[_DATE] = [date.isoformat() for date in columns[_DATE]]  # type: ignore[attr-defined]
-    return list(entries), columns
+        dates: list[datetime] = columns[_DATE]  # type: ignore[assignment]
+        columns[_DATE] = [date.isoformat() for date in dates]
+        columns[_ORDER] = _order_column(columns[_ORDER], slugs)  # type: ignore[arg-type]
+        for field in (_TAGS, _SPELLINGS):
+            columns[field] = _tabled(columns[field])  # type: ignore[arg-type]
+    return slugs, columns
 
 
 def entries_of_columns(columns: Columns) -> dict[str, Entry]:
-    slugs, fields = columns
+    """The entries entry_columns saved, each string that several of them hold one object."""
+    slugs, saved = columns
     if not slugs:
         return {}
-    fields = list(fields)
-    fields[_DATE] = list(map(datetime.fromisoformat, fields[_DATE]))  # type: ignore[arg-type]
-    return dict(zip(slugs, map(Entry, *fields), strict=True))
+    fields = list(saved)
+    fields[_DATE] = list(map(datetime.fromisoformat, fields[_DATE]))  # type: ignore[call-overload]
+    orders = fields[_ORDER]
+    if orders and not isinstance(orders[0], tuple):  # type: ignore[index]
+        fields[_ORDER] = list(zip(orders, slugs, strict=True))  # type: ignore[call-overload]
+    words: dict[str, str] = {}
+    for field in (_TAGS, _SPELLINGS):
+        fields[field] = _untabled(fields[field], words)  # type: ignore[arg-type]
+    return dict(zip(slugs, map(Entry, *fields), strict=True))  # type: ignore[call-overload]
+
+
+def _order_column(
+    orders: list[tuple[float, str]], slugs: list[str]
+) -> list[float] | list[tuple[float, str]]:
+    if all(slug == own for (_, slug), own in zip(orders, slugs, strict=True)):
+        return [time for time, _ in orders]
+    return orders
+
+
+def _tabled(tag_sets: list[Tags]) -> tuple[list[Tags], list[int]]:
+    table: dict[Tags, int] = {}
+    places = [table.setdefault(tags, len(table)) for tags in tag_sets]
+    return list(table), places
+
+
+def _untabled(tabled: tuple[list[Tags], list[int]], words: dict[str, str]) -> list[Tags]:
+    table, places = tabled
+    shared = [tuple(words.setdefault(word, word) for word in tags) for tags in table]
+    return [shared[place] for place in places]
 
 
 def manifest_key(output: Path) -> str:

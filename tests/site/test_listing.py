@@ -92,3 +92,25 @@ def test_a_listing_of_the_format_before_is_refused(
         listing_path(output).write_bytes(pickle.dumps(older))
     assert pickle.loads(listing_path(output).read_bytes()).entries == saved.entries
     assert load_listing(output) is None
+
+
+def test_a_tag_and_a_slug_are_read_back_once_however_many_places_hold_them() -> None:
+    """Pickled without a memo, each copy of a string came back an object of its own: a post's
+    slug four times, each tag twice a post. Read back, the places share one."""
+    saved = {f"post-{n}": entry(n, DATES[n % len(DATES)]) for n in range(40)}
+    loaded = pickle.loads(pickle.dumps(listing(saved), protocol=pickle.HIGHEST_PROTOCOL))
+    assert loaded.entries == saved and loaded.order == list(saved)
+    tagged = [e for e in loaded.entries.values() if e.tag_keys]
+    assert len({id(e.tag_keys) for e in tagged}) == 1  # the same tag set: one tuple
+    assert tagged[0].tag_keys[1] is tagged[0].spellings[1]  # "b" both
+    for slug, (key, listed) in zip(loaded.order, loaded.entries.items(), strict=True):
+        assert slug is key is listed.order[1]
+
+
+def test_orders_and_an_order_that_are_not_the_entries_own_come_back_as_saved() -> None:
+    saved = {f"post-{n}": entry(n, DATES[n]) for n in range(3)}
+    saved["post-1"] = saved["post-1"]._replace(order=(1.5, "another"))
+    odd = listing(saved)
+    odd.order = ["post-2", "gone", "post-0"]  # a slug without an entry: kept as it is
+    loaded = pickle.loads(pickle.dumps(odd, protocol=pickle.HIGHEST_PROTOCOL))
+    assert loaded.entries == saved and loaded.order == ["post-2", "gone", "post-0"]
