@@ -730,18 +730,23 @@ class TargetedPlan(SitePlan):
         )
         self.folder_times = folder_times
         self.change = change
-        self.keys = dict(self.previous_keys)
+        self.keys = {}  # of the files rendered; with every other as the manifest has it (outputs)
         self.loaded = {post.slug: post for post in self.posts_and_pages()}
 
     def outputs(self) -> Iterator[tuple[str, FileData]]:
-        produced = []
+        produced = set()
         for path, data in self._touched():
-            produced.append(path)
+            produced.add(path)
             yield path, data
-        vanished = self.change.vanished
-        self.keep = set(self.previous_keys) - set(produced) - vanished
-        for path in vanished:
-            self.keys.pop(path, None)
+        # Every file of the last build is kept but those rendered and those gone; the manifest
+        # becomes this build's in place (a copy, and the sets made on the way, took 30 MB at
+        # 100k posts). The writer finds the files gone as those it lists that no build keeps.
+        keep = set(self.previous_keys)
+        keep.difference_update(produced)
+        keep.difference_update(self.change.vanished)
+        self.keep = keep
+        self.previous_keys.update(self.keys)
+        self.keys = self.previous_keys
 
     def _touched(self) -> Iterator[tuple[str, FileData]]:
         change = self.change
