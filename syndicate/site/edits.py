@@ -49,6 +49,7 @@ from syndicate.render.sitemap import SitemapEntry
 from syndicate.site import pages, sitemap
 from syndicate.site.assets import sources_as_left
 from syndicate.site.backfeed import own_posts_view
+from syndicate.site.bounds import BOUNDS_FILE, INDEX, Bounds, bounds_bytes, load_bounds, tag_list
 from syndicate.site.freshness import output_folders_as_left, read_stamp, settings_key
 from syndicate.site.history import STATE_FILE, Paging, assign_pages, load_state, state_bytes
 from syndicate.site.listing import (
@@ -206,6 +207,7 @@ class Change:
     members: dict[str, list[str]] = field(default_factory=dict)  # tag key -> slugs, newest first
     tags: list[str] = field(default_factory=list)  # one spelling per tag, as SitePlan.tags
     tag_feeds: list[str] = field(default_factory=list)  # the tags whose feeds may change
+    bounds: dict[str, Bounds] = field(default_factory=dict)  # each list's (bounds.py), after
     index_pages: list[ListPage[str]] = field(default_factory=list)  # to render (or keep)
     tag_pages: list[tuple[str, ListPage[str]]] = field(default_factory=list)
     history: list[int] = field(default_factory=list)  # positions in paging.pages to render
@@ -254,6 +256,7 @@ class Change:
         reported = {
             str(problem.path)[len(listing.folder) + 1 :] for problem in (*errors, *warnings)
         }
+        change.bounds = _kept_bounds(settings, listing)
         change.take_files(cache, before, edited, added, removed, reported)
         change.work_out_lists()
         return change
@@ -400,15 +403,16 @@ class Change:
         affected = self._affected_tag_keys()
         old_members = tag_members(self.listing.order, self.listing.entries, affected)
         self.members = tag_members(self.order, self.entries, affected)
-        limit, size = self.settings.feed_limit, self.settings.page_size
+        limit = self.settings.feed_limit
         for key in sorted(affected):
             if key in now:
                 self.tag_feeds.append(now[key])
                 self.needed.update(self.members[key][:limit])
             else:
                 self.vanished |= {paths.tag_feed(before[key], ext) for ext in (".xml", ".atom")}
-            old_pages = _tag_pages(before.get(key), old_members.get(key, []), size)
-            new_pages = _tag_pages(now.get(key), self.members.get(key, []), size)
+            kept = self.bounds.pop(tag_list(key), None)
+            old_pages = self._tag_pages(before.get(key), old_members.get(key, []), kept, old=True)
+            new_pages = self._tag_pages(now.get(key), self.members.get(key, []), kept)
             for page in self._pages_to_check(old_pages, new_pages, first_too=False):
                 self.tag_pages.append((now[key], page))
         self.tags_changed = set(before) != set(now)
@@ -435,10 +439,31 @@ class Change:
         return chosen
 
     def _work_out_list_pages(self) -> None:
-        size = self.settings.page_size
-        before = pages.paginate(self.listing.order, size, index_page)
-        now = pages.paginate(self.order, size, index_page)
+        size, kept = self.settings.page_size, self.bounds[INDEX]
+        before, _ = pages.paginate(self.listing.order, size, index_page, self._old_order, kept)
+        now, self.bounds[INDEX] = pages.paginate(self.order, size, index_page, self._order, kept)
         self.index_pages = self._pages_to_check(before, now, first_too=self.tags_changed)
+
+    def _tag_pages(
+        self, tag: str | None, members: list[str], kept: Bounds | None, *, old: bool = False
+    ) -> list[ListPage[str]]:
+        """A tag's pages as the last build cut them (`old`), or as this one does (its bounds
+        recorded); none for a tag that is not (or was not) on the site."""
+        if tag is None:
+            return []
+        order = self._old_order if old else self._order
+        listed, bounds = pages.paginate(
+            members, self.settings.page_size, _tag_path(tag), order, kept
+        )
+        if not old:
+            self.bounds[tag_list(paths.tag_key(tag))] = bounds
+        return listed
+
+    def _old_order(self, slug: str) -> tuple[float, str]:
+        return self.listing.entries[slug].order
+
+    def _order(self, slug: str) -> tuple[float, str]:
+        return self.entries[slug].order
 
     def _work_out_comments(self, moved: set[str]) -> None:
         """The site's newest comments: the listing's less the changed posts', and theirs now.
@@ -551,14 +576,14 @@ class Change:
     def _sitemap_entries(self) -> list[SitemapEntry]:
         """sitemap.site_entries, from the entries: the index's pages, every post and page of
         the site, every tag's pages."""
-        url, entries, size = self.layout.url, self.entries, self.settings.page_size
+        url, entries = self.layout.url, self.entries
 
         def of_list(listed: Iterable[ListPage[str]]) -> Iterator[SitemapEntry]:
             for page in listed:
                 dates = [entries[slug].last_modified for slug in page.posts]
                 yield url(page.path), max(dates, default=None)
 
-        found = list(of_list(pages.paginate(self.order, size, index_page)))
+        found = list(of_list(self._list(self.order, index_page, INDEX)))
         site_pages = sorted(
             (slug for slug, entry in entries.items() if entry.page),
             key=lambda slug: entries[slug].order,
@@ -568,9 +593,16 @@ class Change:
             found.append((url(f"posts/{slug}/{paths.INDEX_PAGE}"), entries[slug].last_modified))
         every_tag = tag_members(self.order, entries, None)
         for tag in self.tags:
-            listed = pages.paginate(every_tag[paths.tag_key(tag)], size, _tag_path(tag))
-            found.extend(of_list(listed))
+            key = paths.tag_key(tag)
+            found.extend(of_list(self._list(every_tag[key], _tag_path(tag), tag_list(key))))
         return found
+
+    def _list(
+        self, members: list[str], path_of: Callable[[pages.PageNumber], str], name: str
+    ) -> list[ListPage[str]]:
+        """A list's pages as this build cuts them (its bounds give themselves again)."""
+        size, bounds = self.settings.page_size, self.bounds.get(name)
+        return pages.paginate(members, size, path_of, self._order, bounds)[0]
 
     # -- the posts to load ----------------------------------------------------------------------
 
@@ -653,12 +685,18 @@ def tag_members(
     return members
 
 
+def _kept_bounds(settings: Settings, listing: Listing) -> dict[str, Bounds]:
+    """Where the last build began the numbered pages of each list (bounds.py); Unsure when
+    it left no record of them all (the folder was last built by an older syndicate)."""
+    kept = load_bounds(settings.output, settings.page_size)
+    names = {INDEX, *(tag_list(key) for key in spelled_tags(listing.spellings))}
+    if kept is None or not names <= kept.keys():
+        raise Unsure
+    return {name: bounds for name, bounds in kept.items() if name in names}
+
+
 def _tag_path(tag: str) -> Callable[[pages.PageNumber], str]:
     return lambda number: tag_page(tag, number)
-
-
-def _tag_pages(tag: str | None, members: list[str], size: int) -> list[ListPage[str]]:
-    return [] if tag is None else pages.paginate(members, size, _tag_path(tag))
 
 
 def _nothing(post: Post) -> None:
@@ -754,6 +792,7 @@ class TargetedPlan(SitePlan):
         yield from self.site_comment_feeds().items()
         yield from self.archive_feeds().items()
         yield STATE_FILE, state_bytes(self.paging().state)
+        yield BOUNDS_FILE, bounds_bytes(self.settings.page_size, change.bounds)
         yield from self.tag_feeds(change.tag_feeds).items()
         if change.sitemap is not None:
             yield from sitemap.sitemap_files(self, change.sitemap)

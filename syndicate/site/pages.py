@@ -11,8 +11,9 @@ shows what it showed, and a cron run that publishes one post rewrites two pages,
 page as WordPress's newest-first numbering (page 2 is always "the next 20") would. Within a
 page posts are newest first; rel="prev" leads to newer posts and rel="next" to older ones.
 
-The pages stay in date order: a post deleted, or published late with an old date, shifts the
-pages from its place to the newest by one post each (as a post's own edit never does).
+Each numbered page begins where the last build into the folder began it (bounds.py): a post
+deleted, or published late with an old date, changes its own page (one post fewer, or one
+more) and no other; within and across pages the posts stay in date order.
 
 Each page is rendered again only when what it shows changed (SitePlan.unchanged): a post
 edited, retitled or given a comment re-renders the pages that list it and no other. The pages
@@ -37,6 +38,7 @@ from syndicate.render.html import (
     render_list_page,
     render_not_found_page,
 )
+from syndicate.site.bounds import INDEX, Bounds, Key, numbered_groups, tag_list
 
 if TYPE_CHECKING:
     from syndicate.site.plan import SitePlan
@@ -70,22 +72,26 @@ class ListPage(Generic[T]):
 
 
 def paginate(
-    posts: Sequence[T], page_size: int, path_of: Callable[[PageNumber], str]
-) -> list[ListPage[T]]:
-    """A list (`posts` newest first) in pages, the first page first, then the numbered pages
-    from the newest (see the numbering above)."""
+    posts: Sequence[T],
+    page_size: int,
+    path_of: Callable[[PageNumber], str],
+    key: Callable[[T], Key],
+    bounds: Bounds | None = None,
+) -> tuple[list[ListPage[T]], Bounds]:
+    """A list (`posts` newest first, `key` their plan.post_order) in pages, the first page
+    first, then the numbered pages from the newest (see the numbering above), cut at the
+    `bounds` the last build kept (bounds.py); with the bounds to keep for the next."""
     rest = posts[page_size:]
-    count = -(-len(rest) // page_size)
+    groups, kept = numbered_groups(rest[::-1], page_size, key, bounds)
+    count = len(groups)
     older_than_first = path_of(count) if count else None
     pages = [ListPage(path_of(None), None, posts[:page_size], None, older_than_first)]
     for number in range(count, 0, -1):
-        # Counted from the oldest: page `number` holds the oldest-first positions
-        # [(number - 1) * page_size, number * page_size) of the rest.
-        start, end = max(len(rest) - number * page_size, 0), len(rest) - (number - 1) * page_size
         newer = path_of(number + 1 if number < count else None)
         older = path_of(number - 1) if number > 1 else None
-        pages.append(ListPage(path_of(number), number, rest[start:end], newer, older))
-    return pages
+        members = groups[number - 1][::-1]  # newest first within a page
+        pages.append(ListPage(path_of(number), number, members, newer, older))
+    return pages, kept
 
 
 def listed(post: Post) -> str:
@@ -103,11 +109,13 @@ def listed(post: Post) -> str:
 
 
 def index_pages(plan: SitePlan) -> list[ListPage[Post]]:
-    return paginate(plan.posts, plan.settings.page_size, index_page)
+    return plan.list_pages(INDEX, plan.posts, index_page)
 
 
 def tag_pages(plan: SitePlan, tag: str) -> list[ListPage[Post]]:
-    return paginate(plan.tagged(tag), plan.settings.page_size, lambda n: tag_page(tag, n))
+    return plan.list_pages(
+        tag_list(paths.tag_key(tag)), plan.tagged(tag), lambda n: tag_page(tag, n)
+    )
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from syndicate.render.stylesheet import stylesheet_files
 from syndicate.site import pages, redirects, sitemap, websub
 from syndicate.site.assets import AssetCopier
 from syndicate.site.backfeed import ArchiveView, read_archive, with_backfed_comments
+from syndicate.site.bounds import BOUNDS_FILE, Bounds, bounds_bytes, load_bounds
 from syndicate.site.comments import (
     comment_item,
     comment_items,
@@ -169,6 +170,9 @@ class SitePlan:
             read_manifest_keys(settings.output) if previous_keys is None else previous_keys
         )
         self._paging: Paging | None = None
+        self._kept_bounds: dict[str, Bounds] | None = None  # the last build's (bounds.py)
+        self.bounds: dict[str, Bounds] = {}  # each list's, as this build cuts it
+        self._list_pages: dict[str, list[pages.ListPage[Post]]] = {}
         self._by_id: dict[str, Post] | None = None
         self._tagged: dict[str, list[Post]] | None = None
         self._tags: list[str] | None = None
@@ -197,6 +201,7 @@ class SitePlan:
         yield from redirects.redirect_outputs(self)  # the old WordPress feed URLs
         yield from self.assets.outputs(self.posts_and_pages(), self.unchanged, taken=self.taken())
         self.list_jobs = pages.list_page_jobs(self)  # the index's pages and the tags' (pages.py)
+        yield BOUNDS_FILE, bounds_bytes(self.settings.page_size, self.bounds)
         list_work = [(LIST_PAGE, number) for number in range(len(self.list_jobs))]
         yield from self.rendered([*list_work, *self.history_work(), *self.post_work()])
 
@@ -557,6 +562,21 @@ class SitePlan:
         )
         feed = render_post_feed(meta, posts, self.layout, full_content=self.settings.full_content)
         return {rss_path: feed.rss, atom_path: feed.atom}
+
+    # -- list pages (pages.py), cut where the last build cut them (bounds.py) --------------------
+
+    def list_pages(
+        self, name: str, posts: Sequence[Post], path_of: Callable[[pages.PageNumber], str]
+    ) -> list[pages.ListPage[Post]]:
+        """The pages of the list `name` (bounds.INDEX, bounds.tag_list), worked out once."""
+        if name not in self._list_pages:
+            if self._kept_bounds is None:
+                kept = load_bounds(self.output, self.settings.page_size)
+                self._kept_bounds = {} if kept is None else kept
+            size, bounds = self.settings.page_size, self._kept_bounds.get(name)
+            listed, self.bounds[name] = pages.paginate(posts, size, path_of, post_order, bounds)
+            self._list_pages[name] = listed
+        return self._list_pages[name]
 
     # -- tag feeds --------------------------------------------------------------------------------
 

@@ -331,3 +331,32 @@ def test_after_writing_only_the_folders_above_a_written_file_are_read_again(
     )
     shutil.rmtree(tmp_path / "a")
     assert folder_times(tmp_path, paths, known=earlier, touched=["a/x.html"]) is None
+
+
+def test_a_deleted_post_or_a_moved_date_changes_its_own_pages_and_no_other(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The numbered pages begin where the last build began them (bounds.py): a post deleted
+    from an old page leaves it one short, a post moved to an older date joins that date's
+    page; the pages between (every one of them, when pages were cut afresh) keep their bytes."""
+    monkeypatch.setenv("SYNDICATE_PAGE_SIZE", "5")  # 12 pages of the index, tags with pages
+    _, before = build(site, "out", "cache")
+    numbered = sorted(path for path in before if path.startswith("page/"))
+    assert len(numbered) == 12  # 64 posts: 5 on index.html, 59 on page/1..12.html
+    files = as_a_full_build(site, lambda site: (site / "posts" / "p003.md").unlink())
+    assert b"p003" in before["page/1.html"] and b"p003" not in files["page/1.html"]
+    assert [path for path in numbered if files[path] != before[path]] == ["page/1.html"]
+    tag_pages = [path for path in before if path.startswith("tags/t3/page/")]
+    assert len(tag_pages) > 1 and all(files[path] == before[path] for path in tag_pages[1:])
+    # p010 (page 3) moves to a date between p040 and p041 (page 9): those two pages change.
+    again = dict(files)
+    files = as_a_full_build(site, lambda site: edit(site, 10, date="2024-02-13T20:00:00Z"))
+    changed = [path for path in numbered if files[path] != again[path]]
+    assert changed == ["page/3.html", "page/9.html"]
+    assert b"p010" in files["page/9.html"] and b"p010" not in files["page/3.html"]
+    # From nothing, the same posts are cut evenly again: the first numbered page is full.
+    _, fresh = build(site, "fresh", "fresh-cache")
+    assert (files["page/1.html"].count(b"<article"), fresh["page/1.html"].count(b"<article")) == (
+        4,
+        5,
+    )
