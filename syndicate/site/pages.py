@@ -4,7 +4,8 @@ the 404 page; and each post's neighbours by date, which its page links to.
 Numbering. The first page of a list (index.html, tags/<slug>.html) shows the newest
 `page_size` posts. The posts older than those fill numbered pages counted from the oldest:
 page/1.html holds the oldest `page_size` posts, page/2.html the next, and the newest numbered
-page, just older than the first page, holds what is left (fewer, perhaps). So a new post
+page, just older than the first page, holds what is left (fewer, perhaps); so a list is cut
+when nothing is kept, and as the pages grow (bounds.py keeps where each begins). So a new post
 changes the first page and the newest numbered page only, and an old page keeps its URL and
 its posts for good (as RFC 5005's archive pages do, history.py): a link to page/3.html still
 shows what it showed, and a cron run that publishes one post rewrites two pages, not every
