@@ -217,6 +217,7 @@ class Change:
     vanished: set[str] = field(default_factory=set)  # files of the last build that go
     needed: set[str] = field(default_factory=set)  # slugs of the posts the files above show
     _positions: dict[str, int] | None = None
+    _cut: dict[str, list[ListPage[str]]] = field(default_factory=dict)  # a list's pages, now
 
     @classmethod
     def worked_out(
@@ -439,24 +440,34 @@ class Change:
         return chosen
 
     def _work_out_list_pages(self) -> None:
-        size, kept = self.settings.page_size, self.bounds[INDEX]
-        before, _ = pages.paginate(self.listing.order, size, index_page, self._old_order, kept)
-        now, self.bounds[INDEX] = pages.paginate(self.order, size, index_page, self._order, kept)
+        kept = self.bounds[INDEX]
+        before = self._pages(INDEX, self.listing.order, index_page, kept, old=True)
+        now = self._pages(INDEX, self.order, index_page, kept)
         self.index_pages = self._pages_to_check(before, now, first_too=self.tags_changed)
 
     def _tag_pages(
         self, tag: str | None, members: list[str], kept: Bounds | None, *, old: bool = False
     ) -> list[ListPage[str]]:
-        """A tag's pages as the last build cut them (`old`), or as this one does (its bounds
-        recorded); none for a tag that is not (or was not) on the site."""
+        """A tag's pages; none for a tag that is not (or was not) on the site."""
         if tag is None:
             return []
+        return self._pages(tag_list(paths.tag_key(tag)), members, _tag_path(tag), kept, old=old)
+
+    def _pages(
+        self,
+        name: str,
+        members: list[str],
+        path_of: Callable[[pages.PageNumber], str],
+        kept: Bounds | None,
+        *,
+        old: bool = False,
+    ) -> list[ListPage[str]]:
+        """The list `name` cut at the last build's bounds `kept`: as that build cut it (`old`,
+        from the entries as they were), or as this one does (its bounds and pages recorded)."""
         order = self._old_order if old else self._order
-        listed, bounds = pages.paginate(
-            members, self.settings.page_size, _tag_path(tag), order, kept
-        )
+        listed, bounds = pages.paginate(members, self.settings.page_size, path_of, order, kept)
         if not old:
-            self.bounds[tag_list(paths.tag_key(tag))] = bounds
+            self.bounds[name], self._cut[name] = bounds, listed
         return listed
 
     def _old_order(self, slug: str) -> tuple[float, str]:
@@ -600,9 +611,11 @@ class Change:
     def _list(
         self, members: list[str], path_of: Callable[[pages.PageNumber], str], name: str
     ) -> list[ListPage[str]]:
-        """A list's pages as this build cuts them (its bounds give themselves again)."""
-        size, bounds = self.settings.page_size, self.bounds.get(name)
-        return pages.paginate(members, size, path_of, self._order, bounds)[0]
+        """A list's pages as this build cuts them: those worked out already, else cut at its
+        bounds (which give themselves again: an unaffected tag's are the last build's)."""
+        if name not in self._cut:
+            self._pages(name, members, path_of, self.bounds.get(name))
+        return self._cut[name]
 
     # -- the posts to load ----------------------------------------------------------------------
 
