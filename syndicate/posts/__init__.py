@@ -7,7 +7,6 @@ function, added to `IMPORTERS` in importers.py.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 import sys
 from collections import deque
@@ -22,7 +21,7 @@ from syndicate.errors import ConfigError, PostError, PostWarning
 from syndicate.files import Unreachable, walk_folder
 from syndicate.model import Post
 from syndicate.posts.base import Parsed, too_large
-from syndicate.posts.cache import PostCache, light_copy
+from syndicate.posts.cache import CacheRow, PostCache, cache_row, light_copy, row_outcome
 from syndicate.posts.importers import importer_for, parse_file
 from syndicate.workers import worker_pool
 
@@ -102,15 +101,14 @@ def load_posts(
         else:
             outcomes[path] = cached
     rows.close()  # before the cache is written to
-    small = [file for file in misses if file[1] < BIG_POST_BYTES]
-    big = [file for file in misses if file[1] >= BIG_POST_BYTES]
-    parsed_small = parse_all([Path(file[0]) for file in small], zone, max_bytes=max_post_bytes)
-    parsed_now = itertools.chain(
-        zip(small, parsed_small, strict=True),
-        ((file, parse_alone(Path(file[0]), zone, max_bytes=max_post_bytes)) for file in big),
-    )
-    for file, parsed in parsed_now:
-        outcomes[file[0]] = kept(parsed, file, zone, cache, key_of(file[0]))
+    as_rows = cache is not None and cache.available  # the workers pickle what the cache keeps
+    small = [(*file, key_of(file[0])) for file in misses if file[1] < BIG_POST_BYTES]
+    for job, outcome in zip(small, parse_all(small, zone, max_post_bytes, as_rows), strict=True):
+        outcomes[job[0]] = settled(outcome, job, cache)
+    for path, size, mtime_ns in misses:
+        if size >= BIG_POST_BYTES:
+            parsed = parse_alone(Path(path), zone, max_bytes=max_post_bytes)
+            outcomes[path] = kept(parsed, (path, size, mtime_ns), zone, cache, key_of(path))
     if cache is not None:
         cache.commit()
     result = collect(files, outcomes)
@@ -150,6 +148,10 @@ def cache_keys(folder: Path) -> Callable[[str], str]:
     return lambda path: resolved + path[prefix:]
 
 
+# A file to parse: (path, size, mtime_ns, its key in the post cache).
+Job = tuple[str, int, int, str]
+
+
 def kept(
     parsed: Parsed,
     file: tuple[str, int, int],
@@ -159,19 +161,44 @@ def kept(
 ) -> Parsed:
     """A file just parsed, with its version's digest, stored in the cache; what is kept of its
     post from here on is its light copy (the cache has the rest)."""
-    path, size, mtime_ns = file
-    if parsed.post is not None:
-        zone_name = getattr(zone, "key", str(zone))
-        local = local_files_version(path, parsed.post.local_files)
-        # The file by its resolved path: the same version however the posts folder is named.
-        version = f"{cache_key}|{size}|{mtime_ns}|{zone_name}|{local}".encode()
-        digest = hashlib.blake2b(version, digest_size=10).hexdigest()  # kept for every post: short
-        post = replace(parsed.post, digest=digest, local_version=local)
-        parsed = Parsed(post, parsed.warnings, parsed.error)
+    parsed = versioned(parsed, (*file, cache_key), zone)
     if cache is not None:
-        cache.store(cache_key, size, mtime_ns, parsed)
+        cache.store(cache_key, *file[1:], parsed)
         if parsed.post is not None and cache.available:
             parsed = Parsed(light_copy(parsed.post), parsed.warnings, parsed.error)
+    return parsed
+
+
+def versioned(parsed: Parsed, job: Job, zone: tzinfo) -> Parsed:
+    """The post with the digest of the file's version (and of the files beside it it links to)."""
+    if parsed.post is None:
+        return parsed
+    path, size, mtime_ns, cache_key = job
+    zone_name = getattr(zone, "key", str(zone))
+    local = local_files_version(path, parsed.post.local_files)
+    # The file by its resolved path: the same version however the posts folder is named.
+    version = f"{cache_key}|{size}|{mtime_ns}|{zone_name}|{local}".encode()
+    digest = hashlib.blake2b(version, digest_size=10).hexdigest()  # kept for every post: short
+    post = replace(parsed.post, digest=digest, local_version=local)
+    return Parsed(post, parsed.warnings, parsed.error)
+
+
+def parse_job(job: Job, zone: tzinfo, max_bytes: int, row: bool) -> Parsed | CacheRow:
+    """A file parsed and versioned; with `row`, as the cache keeps it (cache_row): the worker
+    that parsed it pickles it once, and the build unpickles the light copy alone."""
+    parsed = versioned(parse_file(Path(job[0]), zone, max_bytes=max_bytes), job, zone)
+    return cache_row(parsed) if row else parsed
+
+
+def settled(outcome: Parsed | CacheRow, job: Job, cache: PostCache | None) -> Parsed:
+    """What the build keeps of a file parse_job read, the cache row stored."""
+    if isinstance(outcome, Parsed):  # no cache to keep it in: the whole post stays
+        return outcome
+    _, size, mtime_ns, cache_key = job
+    assert cache is not None
+    cache.store_row(cache_key, size, mtime_ns, outcome)
+    parsed = row_outcome(outcome)
+    assert parsed is not None  # pickled by this version of syndicate a moment ago
     return parsed
 
 
@@ -208,21 +235,22 @@ PARALLEL_FROM = 64  # below this many files to parse, worker processes cost more
 
 
 def parse_all(
-    paths: list[Path], zone: tzinfo, *, max_bytes: int = DEFAULT_MAX_POST_BYTES
-) -> Iterator[Parsed]:
-    """Parse files in order, on every core when there are many (Markdown rendering is
-    CPU-bound). Results are yielded as they come and only a few chunks are in flight at once,
-    so that the caller can store each post and keep its light copy while the parsed posts
-    never pile up (Executor.map would submit every file at once and hold every result)."""
+    jobs: list[Job], zone: tzinfo, max_bytes: int, rows: bool
+) -> Iterator[Parsed | CacheRow]:
+    """Parse files in order (parse_job), on every core when there are many (Markdown
+    rendering is CPU-bound). Results are yielded as they come and only a few chunks are in
+    flight at once, so that the caller can store each post and keep its light copy while the
+    parsed posts never pile up (Executor.map would submit every file at once and hold every
+    result)."""
     workers = min(os.cpu_count() or 1, 8)
-    if len(paths) < PARALLEL_FROM or workers < 2:
-        yield from (parse_file(path, zone, max_bytes=max_bytes) for path in paths)
+    if len(jobs) < PARALLEL_FROM or workers < 2:
+        yield from (parse_job(job, zone, max_bytes, rows) for job in jobs)
         return
-    size = max(8, min(64, len(paths) // (workers * 8)))
-    chunks = [paths[start : start + size] for start in range(0, len(paths), size)]
+    size = max(8, min(64, len(jobs) // (workers * 8)))
+    chunks = [jobs[start : start + size] for start in range(0, len(jobs), size)]
     per_pool = workers * CHUNKS_PER_WORKER
     for start in range(0, len(chunks), per_pool):
-        yield from _parse_in_pool(chunks[start : start + per_pool], zone, workers, max_bytes)
+        yield from _parse_in_pool(chunks[start : start + per_pool], zone, workers, max_bytes, rows)
 
 
 CHUNKS_IN_FLIGHT = 4  # per worker: enough to keep every core busy while the caller stores
@@ -235,21 +263,23 @@ CHUNKS_PER_WORKER = 16
 
 
 def _parse_in_pool(
-    chunks: list[list[Path]], zone: tzinfo, workers: int, max_bytes: int
-) -> Iterator[Parsed]:
+    chunks: list[list[Job]], zone: tzinfo, workers: int, max_bytes: int, rows: bool
+) -> Iterator[Parsed | CacheRow]:
     """One pool of workers (workers.py) for these chunks: what they leaked goes when they exit."""
     with worker_pool(workers) as pool:
-        in_flight: deque[Future[list[Parsed]]] = deque()
+        in_flight: deque[Future[list[Parsed | CacheRow]]] = deque()
         for chunk in chunks:
-            in_flight.append(pool.submit(parse_files, chunk, zone, max_bytes))
+            in_flight.append(pool.submit(parse_jobs, chunk, zone, max_bytes, rows))
             if len(in_flight) >= workers * CHUNKS_IN_FLIGHT:
                 yield from in_flight.popleft().result()
         while in_flight:
             yield from in_flight.popleft().result()
 
 
-def parse_files(paths: list[Path], zone: tzinfo, max_bytes: int) -> list[Parsed]:
-    return [parse_file(path, zone, max_bytes=max_bytes) for path in paths]
+def parse_jobs(
+    jobs: list[Job], zone: tzinfo, max_bytes: int, rows: bool
+) -> list[Parsed | CacheRow]:
+    return [parse_job(job, zone, max_bytes, rows) for job in jobs]
 
 
 # What parsing a file takes is not bounded by its size: cmarkgfm's syntax tree, which it never

@@ -131,28 +131,16 @@ class PostCache:
         return None if row is None or parsed is None else (row[0], row[1], parsed)
 
     def store(self, path: Path | str, size: int, mtime_ns: int, parsed: Parsed) -> None:
+        self.store_row(path, size, mtime_ns, cache_row(parsed))
+
+    def store_row(self, path: Path | str, size: int, mtime_ns: int, row: CacheRow) -> None:
+        """A file's outcome as cache_row made it (in the worker that parsed the file)."""
         if self.db is None:
             return
-        light = content = comments = None
-        if parsed.post is not None:
-            light = pickle.dumps(light_copy(parsed.post), protocol=pickle.HIGHEST_PROTOCOL)
-            content = parsed.post.content_html
-            comments = pickle.dumps(parsed.post.comments, protocol=pickle.HIGHEST_PROTOCOL)
-        error = pickle.dumps(parsed.error) if parsed.error is not None else None
         with contextlib.suppress(sqlite3.Error):  # not cached: parsed again next time
             self.db.execute(
                 "INSERT OR REPLACE INTO cached_posts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    str(path),
-                    size,
-                    mtime_ns,
-                    self.parse_key,
-                    light,
-                    content,
-                    comments,
-                    pickle.dumps(parsed.warnings) if parsed.warnings else b"",
-                    error,
-                ),
+                (str(path), size, mtime_ns, self.parse_key, *row),
             )
 
     def commit(self) -> None:
@@ -200,6 +188,27 @@ class PostCache:
             content_deferred=False,
             deferred_comment_times=(),
         )
+
+
+# A file's outcome as the cache keeps it: its post's light copy, HTML and comments (pickled,
+# but the HTML), its warnings and its error (pickled).
+CacheRow = tuple[bytes | None, str | None, bytes | None, bytes, bytes | None]
+
+
+def cache_row(parsed: Parsed) -> CacheRow:
+    light = content = comments = None
+    if parsed.post is not None:
+        light = pickle.dumps(light_copy(parsed.post), protocol=pickle.HIGHEST_PROTOCOL)
+        content = parsed.post.content_html
+        comments = pickle.dumps(parsed.post.comments, protocol=pickle.HIGHEST_PROTOCOL)
+    warnings = pickle.dumps(parsed.warnings) if parsed.warnings else b""
+    error = pickle.dumps(parsed.error) if parsed.error is not None else None
+    return light, content, comments, warnings, error
+
+
+def row_outcome(row: CacheRow) -> Parsed | None:
+    """What a build keeps of a file cache_row was made of: its post's light copy."""
+    return _parsed(row[0], row[3], row[4])
 
 
 def _parsed(light: bytes | None, warnings: bytes, error: bytes | None) -> Parsed | None:

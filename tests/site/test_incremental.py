@@ -149,18 +149,28 @@ def test_parsing_in_several_pools_of_workers_keeps_every_post_in_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The parse workers are replaced as they go (cmarkgfm leaks): with a pool per chunk,
-    every file still comes back once, in order, as parsing them one by one gives."""
+    every file still comes back once, in order, as parsing them one by one gives; as posts,
+    or as the rows the cache keeps of them (pickled in the worker)."""
     import syndicate.posts as sources
+    from syndicate.posts.cache import light_copy, row_outcome
 
     posts = tmp_path / "posts"
     make_posts(posts, 90)
-    paths = sorted(posts.iterdir())
-    serial = [sources.parse_file(path, UTC).post for path in paths]
+    jobs = [(str(path), 1, 2, str(path)) for path in sorted(posts.iterdir())]
+    serial = [sources.versioned(sources.parse_file(Path(job[0]), UTC), job, UTC) for job in jobs]
     monkeypatch.setattr(sources, "PARALLEL_FROM", 1)
     monkeypatch.setattr(sources, "CHUNKS_PER_WORKER", 1)
-    parallel = [parsed.post for parsed in sources.parse_all(paths, UTC)]
+    parallel = list(sources.parse_all(jobs, UTC, 1 << 20, False))
     assert parallel == serial
-    assert len({post.slug for post in parallel if post}) == 90
+    assert len({parsed.post.slug for parsed in parallel if parsed.post}) == 90
+    assert len({parsed.post.digest for parsed in parallel if parsed.post}) == 90
+    rows = list(sources.parse_all(jobs, UTC, 1 << 20, True))
+    assert all(isinstance(row, tuple) for row in rows)
+    assert [row_outcome(row) for row in rows] == [
+        sources.Parsed(light_copy(parsed.post), parsed.warnings) for parsed in serial if parsed.post
+    ]
+    contents = [parsed.post.content_html for parsed in serial if parsed.post]
+    assert [row[1] for row in rows] == contents
 
 
 def test_a_post_whose_cache_row_is_gone_is_read_again_with_its_comments(tmp_path: Path) -> None:
