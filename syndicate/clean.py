@@ -6,7 +6,7 @@ import re
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
-from html import escape
+from html import escape, unescape
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
@@ -66,14 +66,19 @@ def xml_safe_output(source: str, cleaned: str) -> str:
 
 def sanitize_untrusted_html(html: str) -> str:
     """Allow-list sanitising for HTML from strangers (comments, fetched feeds)."""
-    cleaned = nh3.clean(
-        xml_safe(html),
+    return xml_safe_output(html, _untrusted_policy().clean(xml_safe(html)))
+
+
+@lru_cache(maxsize=1)
+def _untrusted_policy() -> nh3.Cleaner:
+    """The strangers' allow-list, built once: nh3.clean builds one for each call, which took
+    two thirds of the time a comment's sanitising took."""
+    return nh3.Cleaner(
         tags=COMMENT_TAGS,
         attributes=COMMENT_ATTRIBUTES,
         url_schemes=SAFE_URL_SCHEMES,
         link_rel="nofollow ugc noopener noreferrer",
     )
-    return xml_safe_output(html, cleaned)
 
 
 def sanitize_article_html(html: str, base_url: str | None = None) -> str:
@@ -409,6 +414,24 @@ def plain_text(html: str) -> str:
     """The text of an HTML fragment, whitespace folded (for excerpts and titles)."""
     if not html.strip():
         return ""
-    spaced = _BLOCK_END.sub(lambda match: match.group(0) + " ", html)
-    text = lxml.html.fragment_fromstring(spaced, create_parent="div").text_content()
+    text = lxml.html.fragment_fromstring(_spaced(html), create_parent="div").text_content()
     return " ".join(text.split())
+
+
+def sanitized_text(html: str) -> str:
+    """plain_text of HTML that the sanitiser wrote (a comment's, Comment.content_html): its
+    tags stripped by nh3 rather than parsed by lxml, in half the time (each comment feed
+    entry's summary)."""
+    if not html.strip():
+        return ""
+    return " ".join(unescape(_text_policy().clean(_spaced(html))).split())
+
+
+def _spaced(html: str) -> str:
+    """A space after each block's end, so that its words and the next block's stay apart."""
+    return _BLOCK_END.sub(lambda match: match.group(0) + " ", html)
+
+
+@lru_cache(maxsize=1)
+def _text_policy() -> nh3.Cleaner:
+    return nh3.Cleaner(tags=set(), attributes={})

@@ -39,3 +39,68 @@ def test_a_long_clean_text_comes_back_itself() -> None:
     text = "A paragraph of a post.\n" * 100
     assert xml_safe(text) is text
     assert xml_safe(text + "\x0c") == text
+
+
+# Pieces of what strangers write in comments: Markdown, raw HTML, entities, odd whitespace.
+COMMENT_PIECES = [
+    "word",
+    "Ünïcödé",
+    "😀",
+    " ",
+    "\n",
+    "\n\n",
+    "\t",
+    "\r\n",
+    "\u00a0",
+    "&nbsp;",
+    "&amp;",
+    "&lt;",
+    "&#8212;",
+    "&#x1F600;",
+    "&bogus;",
+    "<",
+    ">",
+    "&",
+    '"',
+    "'",
+    "*em*",
+    "**strong**",
+    "`code`",
+    "\n\n```\nfenced <code> & more\n```\n\n",
+    "\n> quoted\n",
+    "\n- item\n- item two\n",
+    "\n1. first\n2. second\n",
+    "[a link](https://example.com/?a=1&b=2)",
+    "<https://x.example/>",
+    "# Heading\n",
+    "<br>",
+    "<br/>",
+    "<p>para</p>",
+    "<div>block</div>",
+    "<b>bold",
+    "</i>",
+    "<script>alert(1)</script>",
+    "<style>p{}</style>",
+    "<!-- a comment -->",
+    "<img alt=x src=y>",
+    "<table><tr><td>cell</td><td>cell</td></tr></table>",
+    "<pre>  pre\n  text</pre>",
+    "<h2>title</h2>",
+    "<li>stray item",
+    "<blockquote>q</blockquote>",
+    "line  \nbreak",
+    "~~gone~~",
+]
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_a_sanitised_comments_text_is_what_an_html_parser_finds_in_it(seed: int) -> None:
+    """sanitized_text (nh3) gives the text plain_text (lxml) gives, on what the sanitiser
+    wrote of a comment: from Markdown, and from a fetched feed's HTML."""
+    from syndicate.clean import plain_text, sanitize_untrusted_html, sanitized_text
+    from syndicate.posts.markdown import render_untrusted_markdown
+
+    rng = random.Random(seed)
+    source = "".join(rng.choice(COMMENT_PIECES) for _ in range(rng.randrange(1, 30)))
+    for html in (render_untrusted_markdown(source), sanitize_untrusted_html(source)):
+        assert sanitized_text(html) == plain_text(html), (source, html)

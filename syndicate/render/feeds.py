@@ -17,7 +17,7 @@ from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from syndicate.clean import absolute_links, author_feed_html, plain_text
+from syndicate.clean import absolute_links, author_feed_html, sanitized_text
 from syndicate.layout import Layout
 from syndicate.model import Comment, Episode, Post, Show
 from syndicate.render.ext import podcast_guid, register_extensions, register_podcast_extensions
@@ -92,15 +92,17 @@ def render_post_feed(
 def render_comment_feed(
     meta: FeedMeta, items: Sequence[CommentItem], layout: Layout, *, name_the_post: bool
 ) -> RenderedFeed:
-    feed = new_generator(meta)
+    feed = new_generator(meta, of_posts=False)
     for item in items:
         _add_comment_entry(feed.add_entry(order="append"), item, layout, name_the_post)
     return serialise(feed, meta)
 
 
-def new_generator(meta: FeedMeta) -> FeedGenerator:
+def new_generator(meta: FeedMeta, *, of_posts: bool = True) -> FeedGenerator:
+    """A feed with the channel's elements; `of_posts`: with the namespaces of posts' entries
+    (ext.register_extensions)."""
     feed = FeedGenerator()
-    register_extensions(feed)
+    register_extensions(feed, of_posts=of_posts)
     feed.id(meta.atom_url)
     feed.title(meta.title)
     feed.description(meta.description or meta.title)
@@ -257,7 +259,7 @@ def _add_comment_entry(
     )
     entry.dc.dc_creator(comment.author)
     entry.summary(
-        escape(plain_text(comment.content_html) or comment.author, quote=False), type="html"
+        escape(sanitized_text(comment.content_html) or comment.author, quote=False), type="html"
     )
     entry.content(absolute_links(comment.content_html, page_url), type="html")
     if comment.via is not None:
