@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 MANIFEST = ".syndicate-manifest.json"
 
@@ -65,6 +66,17 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def read_at_most(file: BinaryIO, max_bytes: int, size: int) -> bytes:
+    """The bytes of an open file of `size` (as fstat gave it, at most `max_bytes`), up to
+    max_bytes + 1 of them should it have grown meanwhile (the caller sees that it is too
+    large). Read to its size, not into a buffer of max_bytes + 1 made up front: 8 MB for each
+    post took three times as long as the post's own read."""
+    data = file.read(size + 1)
+    if len(data) > size:  # it grew while being read (or fstat knows no size): read on
+        data += file.read(max_bytes + 1 - len(data))
+    return data
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from lxml import etree
 
 from syndicate.clean import xml_safe
 from syndicate.errors import PostError, PostWarning
+from syndicate.files import read_at_most
 from syndicate.model import Post
 
 
@@ -39,7 +40,7 @@ def read_utf8(path: Path, *, max_bytes: int) -> str:
             size = os.fstat(file.fileno()).st_size
             if size > max_bytes:
                 raise too_large(path, size, max_bytes)
-            data = file.read(max_bytes + 1)
+            data = read_at_most(file, max_bytes, size)
     except OSError as exc:
         raise PostError(path, f"cannot read: {exc.strerror or exc}") from exc
     if len(data) > max_bytes:

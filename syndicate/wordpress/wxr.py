@@ -19,6 +19,7 @@ from pathlib import Path
 from lxml import etree
 
 from syndicate.errors import PostError
+from syndicate.files import read_at_most
 
 DEFAULT_MAX_EXPORT_BYTES = 512 * 1024 * 1024
 _WP_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/\d+\.\d+/$")
@@ -123,7 +124,7 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
             size = os.fstat(file.fileno()).st_size
             if size > max_bytes:
                 raise PostError(path, f"{size:,} bytes, larger than the limit ({max_bytes:,})")
-            data = file.read(max_bytes + 1)
+            data = read_at_most(file, max_bytes, size)
     except OSError as exc:
         raise PostError(path, f"cannot read: {exc.strerror or exc}") from exc
     if len(data) > max_bytes:

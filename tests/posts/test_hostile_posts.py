@@ -255,6 +255,47 @@ def test_a_post_larger_than_max_post_bytes_is_refused_unread(tmp_path: Path) -> 
     assert peak < 100 * MEGABYTE, peak  # it was never read
 
 
+@pytest.mark.parametrize("length", [0, 999, 1000, 1001, 5000])
+def test_a_file_is_read_to_its_end_and_no_further_than_the_limit(
+    tmp_path: Path, length: int
+) -> None:
+    """read_utf8 reads a file to its size, and on past it when it grows: a named pipe (its
+    size 0 to fstat, fed by another thread as it is read) is read whole up to the limit, and
+    refused beyond it; a plain file of the same bytes reads the same."""
+    import threading
+
+    from syndicate.posts.base import read_utf8
+
+    body = ("é" + "x" * 98 + "\n") * (length // 101) + "y" * (length % 101)
+    data = body.encode()[:length]
+    plain = tmp_path / "plain.md"
+    plain.write_bytes(data)
+    pipe = tmp_path / "pipe.md"
+    os.mkfifo(pipe)
+
+    def feed() -> None:
+        with pipe.open("wb") as writer:
+            for start in range(0, len(data), 333):
+                writer.write(data[start : start + 333])
+                writer.flush()
+
+    outcomes = []
+    for path in (plain, pipe):
+        feeder = threading.Thread(target=feed) if path == pipe else None
+        if feeder is not None:
+            feeder.start()
+        try:
+            outcomes.append(read_utf8(path, max_bytes=1000))
+        except PostError as error:
+            outcomes.append(str(error).replace(str(path), "<file>"))
+        if feeder is not None:
+            feeder.join(timeout=10)
+    if length <= 1000:
+        assert outcomes == [data.decode(errors="ignore")] * 2
+    else:
+        assert all("larger than max_post_bytes (1,000)" in str(each) for each in outcomes)
+
+
 def test_max_post_bytes_comes_from_the_site_table(tmp_path: Path) -> None:
     posts = tmp_path / "posts"
     posts.mkdir()
