@@ -3,10 +3,37 @@ dataclasses, no I/O."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import operator
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+_Record = TypeVar("_Record")
 
 
+def pickled_by_fields(cls: type[_Record]) -> type[_Record]:
+    """A frozen slotted record pickled as the tuple of its fields, read by one attrgetter and
+    set back in one loop: dataclasses' own __getstate__ and __setstate__ call fields() for
+    each record (posts and comments cross to worker processes and the post cache many times a
+    build: a quarter of their pickling time). The state is the same values in the same
+    order, so records pickled either way read back."""
+    names = tuple(field.name for field in fields(cls))  # type: ignore[arg-type]
+    state_of = operator.attrgetter(*names)
+    set_field = object.__setattr__
+
+    def getstate(self: Any) -> tuple[Any, ...]:
+        return state_of(self)  # type: ignore[no-any-return]
+
+    def setstate(self: Any, state: tuple[Any, ...] | list[Any]) -> None:
+        for name, value in zip(names, state, strict=True):
+            set_field(self, name, value)
+
+    setattr(cls, "__getstate__", getstate)  # noqa: B010 (mypy refuses a method assigned)
+    setattr(cls, "__setstate__", setstate)  # noqa: B010
+    return cls
+
+
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Comment:
     """A reader's comment on a post. `content_html` is already sanitised."""
@@ -22,6 +49,7 @@ class Comment:
     kind: str = "comment"  # or "pingback", "trackback": another site linking to the post
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class CommentSource:
     """The copy of a post, on another site, that a backfed comment was left on."""
@@ -32,6 +60,7 @@ class CommentSource:
     comment_url: str | None = None  # the comment itself on that site, when known
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Enclosure:
     """A media file that a post carries (RSS <enclosure>, Atom rel="enclosure", JSON Feed
@@ -56,6 +85,7 @@ class Enclosure:
         }
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Episode:
     """What a podcast episode says beyond its enclosure (Apple's and Podcasting 2.0's tags)."""
@@ -68,6 +98,7 @@ class Episode:
     duration: int | None = None  # seconds, when the enclosure does not say
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Show:
     """A podcast's channel, from the [podcast] settings."""
@@ -81,6 +112,7 @@ class Show:
     show_type: str  # episodic or serial
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Post:
     """A stored post as an importer read it; what the renderers need and nothing else."""
@@ -139,6 +171,7 @@ class Post:
 # -- what feeds bring and the archive keeps ----------------------------------------------------
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class FeedEntry:
     """One entry of one feed: as a fetch parsed it (HTML sanitised, URLs absolute), or one
@@ -163,6 +196,7 @@ class FeedEntry:
     image_url: str | None = None  # the entry's own image (itunes:image, JSON Feed `image`)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class FeedComment:
     """One comment as a comment feed gives it (`content_html` sanitised as a stranger's HTML),
@@ -175,6 +209,7 @@ class FeedComment:
     content_html: str
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Feed:
     """A subscription (kind "feed"), or the feed our own posts are copies of (kind "own").
@@ -202,6 +237,7 @@ class Feed:
 OWN_POSTS_FEED = "urn:syndicate:own-posts"  # the feed our own posts are copies of (feed_url)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ArchivedCopy:
     """One copy of an archived article: one entry of one feed (ours, for our own posts), and
@@ -238,6 +274,7 @@ class ArchivedCopy:
         }
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ArchivedComment:
     """A comment left on one copy of an article; `source` is that copy's URL (its feed's
@@ -267,6 +304,7 @@ class ArchivedComment:
         }
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Article:
     """An archived article: every copy of it, the canonical one first (our own post; else the
