@@ -131,7 +131,8 @@ class PostCache:
         return None if row is None or parsed is None else (row[0], row[1], parsed)
 
     def store(self, path: Path | str, size: int, mtime_ns: int, parsed: Parsed) -> None:
-        self.store_row(path, size, mtime_ns, cache_row(parsed))
+        if self.db is not None:  # pickled only when there is a cache to keep it
+            self.store_row(path, size, mtime_ns, cache_row(parsed))
 
     def store_row(self, path: Path | str, size: int, mtime_ns: int, row: CacheRow) -> None:
         """A file's outcome as cache_row made it (in the worker that parsed the file)."""
