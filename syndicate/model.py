@@ -3,9 +3,10 @@ dataclasses, no I/O."""
 
 from __future__ import annotations
 
+import copyreg
 import operator
 from dataclasses import asdict, dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timezone
 from typing import Any, TypeVar
 
 _Record = TypeVar("_Record")
@@ -31,6 +32,17 @@ def pickled_by_fields(cls: type[_Record]) -> type[_Record]:
     setattr(cls, "__getstate__", getstate)  # noqa: B010 (mypy refuses a method assigned)
     setattr(cls, "__setstate__", setstate)  # noqa: B010
     return cls
+
+
+def _timezone_reduced(zone: timezone) -> tuple[type[timezone], tuple[object, ...]]:
+    """A fixed-offset time zone pickled by the arguments that make it again: tzinfo's own
+    reduction also asks for its state, which calls copyreg._slotnames each time (a C type
+    cannot cache the answer). Every date a post or comment gives with its offset carries one:
+    a third of a parsed post's pickling time. The same pickle bytes, read back the same."""
+    return timezone, zone.__getinitargs__()  # type: ignore[attr-defined]
+
+
+copyreg.pickle(timezone, _timezone_reduced)
 
 
 @pickled_by_fields
